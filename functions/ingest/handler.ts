@@ -1,0 +1,34 @@
+/**
+ * Lambda entry point of the ingest: wires configuration, clients and observability to the adapter.
+ * Runs once per container, during the init phase.
+ */
+import { createSecretsManagerClient, createSqsClient } from '../shared/clients';
+import { loadIngestConfig } from '../shared/config';
+import { MAX_MESSAGE_BYTES } from '../shared/resources';
+import { createObservability } from '../shared/observability';
+import { createIngestHandler } from './api-gateway';
+import { sqsEnqueue } from './enqueue';
+import { SecretCache, secretsManagerSecrets, staticSecrets } from './secrets';
+
+const config = loadIngestConfig();
+const { logger, metrics, count } = createObservability('stripe-webhook-ingest');
+const source = config.secretSource;
+
+const secrets = new SecretCache(
+  source.kind === 'env' ? staticSecrets(source.secrets) : secretsManagerSecrets(createSecretsManagerClient(), source.secretId),
+  {
+    refreshMs: source.kind === 'env' ? Number.POSITIVE_INFINITY : source.refreshSeconds * 1000,
+    onRefreshError: (error) => logger.warn('Refreshing signing secrets failed; using cached ones', { error: String(error) }),
+  },
+);
+
+export const handler = createIngestHandler({
+  secrets,
+  enqueue: sqsEnqueue(createSqsClient(), config.queueUrl),
+  toleranceSeconds: config.toleranceSeconds,
+  maxMessageBytes: MAX_MESSAGE_BYTES,
+  now: Date.now,
+  log: logger,
+  count,
+  afterRequest: () => metrics.publishStoredMetrics(),
+});

@@ -1,0 +1,73 @@
+/**
+ * The ingest core: a webhook request → a verified event on the queue.
+ *
+ * It returns only once SQS has accepted the message. Every other outcome is a thrown PipelineError,
+ * which the API Gateway adapter maps to a status: BadRequestError → 4xx, anything else → 5xx so that
+ * Stripe retries. Nothing here touches AWS directly; the queue and the secrets are passed in.
+ */
+import type Stripe from 'stripe';
+import { MethodNotAllowedError, PayloadTooLargeError, SignatureVerificationError } from '../shared/errors';
+import { messageAttributes, messageSize, type StringAttributes } from '../shared/message';
+import { parseEvent, verifySignature } from './verify';
+import type { WebhookRequest } from './request';
+
+export interface QueuedMessage {
+  readonly body: string;
+  readonly attributes: StringAttributes;
+}
+
+export interface SigningSecrets {
+  get(): Promise<readonly string[]>;
+  refreshAfterMismatch(): Promise<readonly string[] | undefined>;
+}
+
+export interface ReceiveDeps {
+  readonly secrets: SigningSecrets;
+  /** Sends the message and resolves once SQS has accepted it; throws NotQueuedError otherwise. */
+  readonly enqueue: (message: QueuedMessage) => Promise<void>;
+  readonly toleranceSeconds: number;
+  readonly maxMessageBytes: number;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+}
+
+export interface ReceivedEvent {
+  readonly id: string;
+  readonly type: Stripe.Event['type'];
+}
+
+export async function receiveWebhook(request: WebhookRequest, deps: ReceiveDeps): Promise<ReceivedEvent> {
+  if (request.method !== 'POST') throw new MethodNotAllowedError(`Method ${request.method || '(none)'} not allowed: use POST`);
+  // Cheap early refusal: the body alone is already too big, whatever the attributes add.
+  if (request.body.length > deps.maxMessageBytes) throw tooLarge(request.body.length, deps.maxMessageBytes);
+
+  const receivedAt = deps.now();
+  await verifyWithCurrentSecrets(request, deps, receivedAt);
+  const event = parseEvent(request.body);
+
+  const body = request.body.toString('utf8');
+  const attributes = messageAttributes(event, new Date(receivedAt));
+  const size = messageSize(Buffer.byteLength(body), attributes);
+  if (size > deps.maxMessageBytes) throw tooLarge(size, deps.maxMessageBytes);
+
+  await deps.enqueue({ body, attributes });
+  return { id: event.id, type: event.type };
+}
+
+async function verifyWithCurrentSecrets(request: WebhookRequest, deps: ReceiveDeps, now: number): Promise<void> {
+  const header = request.headers['stripe-signature'];
+  const options = { toleranceSeconds: deps.toleranceSeconds, now };
+  try {
+    verifySignature(request.body, header, { ...options, secrets: await deps.secrets.get() });
+  } catch (error) {
+    if (!(error instanceof SignatureVerificationError) || error.reason !== 'no_match') throw error;
+    // The secret may have been rolled since we cached it: try once more with a fresh copy.
+    const refreshed = await deps.secrets.refreshAfterMismatch();
+    if (!refreshed) throw error;
+    verifySignature(request.body, header, { ...options, secrets: refreshed });
+  }
+}
+
+function tooLarge(size: number, limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`Message of ${size} bytes exceeds the queue's ${limit}-byte limit`);
+}

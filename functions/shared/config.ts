@@ -1,0 +1,132 @@
+/**
+ * The only module that reads `process.env`. Each function reads its configuration once, at cold start,
+ * and every problem is reported together in one ConfigError, so a misconfigured deploy fails loudly on
+ * its first invocation instead of misbehaving later.
+ */
+import { ConfigError } from './errors';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where the webhook signing secrets come from. */
+export type SecretSource =
+  | { readonly kind: 'env'; readonly secrets: readonly string[] }
+  | { readonly kind: 'secrets-manager'; readonly secretId: string; readonly refreshSeconds: number };
+
+export interface IngestConfig {
+  readonly queueUrl: string;
+  readonly secretSource: SecretSource;
+  /** Maximum age of a signature timestamp, and the allowed clock skew into the future. Never 0. */
+  readonly toleranceSeconds: number;
+}
+
+export interface WorkerConfig {
+  readonly ledgerTableName: string;
+  readonly projectionsTableName: string;
+  /** How long a delivery owns an event while an action with effects outside DynamoDB runs. */
+  readonly leaseSeconds: number;
+  /** How long a ledger item is kept: must outlive Stripe's 30-day event retention and any replay. */
+  readonly ledgerRetentionDays: number;
+}
+
+export const DEFAULT_TOLERANCE_SECONDS = 300;
+export const DEFAULT_SECRET_REFRESH_SECONDS = 300;
+export const DEFAULT_LEASE_SECONDS = 60;
+export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
+/** Stripe keeps events 30 days; a ledger that forgets sooner would let a manual resend run twice. */
+export const MIN_LEDGER_RETENTION_DAYS = 31;
+
+/**
+ * Splits a comma-separated list of signing secrets. Several are accepted because, while a secret is
+ * rolled, Stripe signs each delivery with both the old and the new one for up to 24 hours.
+ */
+export function parseSecretList(value: string): string[] {
+  return value
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret.length > 0);
+}
+
+export function loadIngestConfig(env: Env = process.env): IngestConfig {
+  const problems: string[] = [];
+  const queueUrl = required(env, 'QUEUE_URL', problems);
+  const toleranceSeconds = integer(env, 'WEBHOOK_TOLERANCE_SECONDS', DEFAULT_TOLERANCE_SECONDS, 1, 86_400, problems, {
+    zero: 'WEBHOOK_TOLERANCE_SECONDS=0 would turn off the replay-protection check; use a positive number of seconds (default 300)',
+  });
+  const secretSource = loadSecretSource(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { queueUrl: queueUrl!, secretSource: secretSource!, toleranceSeconds };
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const problems: string[] = [];
+  const ledgerTableName = required(env, 'LEDGER_TABLE_NAME', problems);
+  const projectionsTableName = required(env, 'PROJECTIONS_TABLE_NAME', problems);
+  const leaseSeconds = integer(env, 'LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 1, 43_200, problems);
+  const ledgerRetentionDays = integer(
+    env,
+    'LEDGER_RETENTION_DAYS',
+    DEFAULT_LEDGER_RETENTION_DAYS,
+    MIN_LEDGER_RETENTION_DAYS,
+    3650,
+    problems,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ledgerTableName: ledgerTableName!, projectionsTableName: projectionsTableName!, leaseSeconds, ledgerRetentionDays };
+}
+
+function loadSecretSource(env: Env, problems: string[]): SecretSource | undefined {
+  const inline = env.STRIPE_WEBHOOK_SECRET;
+  const secretId = env.STRIPE_WEBHOOK_SECRET_ARN;
+  if (inline !== undefined && secretId !== undefined) {
+    problems.push('set either STRIPE_WEBHOOK_SECRET (local) or STRIPE_WEBHOOK_SECRET_ARN (AWS), not both');
+    return undefined;
+  }
+  if (secretId !== undefined && secretId.trim() !== '') {
+    const refreshSeconds = integer(env, 'WEBHOOK_SECRET_REFRESH_SECONDS', DEFAULT_SECRET_REFRESH_SECONDS, 1, 86_400, problems);
+    return { kind: 'secrets-manager', secretId: secretId.trim(), refreshSeconds };
+  }
+  if (inline === undefined) {
+    problems.push('STRIPE_WEBHOOK_SECRET (comma-separated whsec_… values) or STRIPE_WEBHOOK_SECRET_ARN is required');
+    return undefined;
+  }
+  const secrets = parseSecretList(inline);
+  if (secrets.length === 0) problems.push('STRIPE_WEBHOOK_SECRET is empty');
+  // Name the position, never the value: configuration errors end up in logs.
+  secrets.forEach((secret, index) => {
+    if (!secret.startsWith('whsec_')) problems.push(`STRIPE_WEBHOOK_SECRET entry ${index + 1} does not start with "whsec_"`);
+  });
+  return { kind: 'env', secrets };
+}
+
+function required(env: Env, name: string, problems: string[]): string | undefined {
+  const value = env[name]?.trim();
+  if (!value) problems.push(`${name} is required`);
+  return value;
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+  messages: { zero?: string } = {},
+): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) {
+    problems.push(`${name} must be a whole number, got "${raw}"`);
+    return fallback;
+  }
+  if (value === 0 && messages.zero) {
+    problems.push(messages.zero);
+    return fallback;
+  }
+  if (value < min || value > max) {
+    problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one definition of the pipeline's queues and tables. The CDK stack and the local stack both build
+ * their resources from these objects, so the emulated queues and tables cannot drift from production.
+ *
+ * Pure data: no SDK or CDK imports here.
+ */
+
+/** SQS's maximum message size (body plus attributes). The ingest answers 413 above it. */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+
+export interface QueueDefinition {
+  /** Name suffix; the stack prefixes it with the stage, e.g. `prod-stripe-events`. */
+  readonly name: string;
+  /** @default 30 s: locally retries must come within seconds. The CDK stack sets 6× the worker timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  readonly maxMessageBytes: number;
+}
+
+export interface PipelineQueues {
+  readonly events: QueueDefinition;
+  readonly deadLetters: QueueDefinition;
+  /** Receives after which SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+}
+
+export const QUEUES: PipelineQueues = {
+  events: {
+    name: 'stripe-events',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: 4 * 24 * 3600,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+  },
+  deadLetters: {
+    name: 'stripe-events-dlq',
+    visibilityTimeoutSeconds: 30,
+    // The longest SQS allows: operators get two weeks to notice and replay a failed event.
+    retentionSeconds: 14 * 24 * 3600,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+  },
+  maxReceiveCount: 5,
+};
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+export interface TableDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Attribute holding an epoch-seconds expiry, if the table uses TTL. */
+  readonly ttlAttribute?: string;
+}
+
+/** The event ledger: one item per Stripe event id, the source of truth for "done exactly once". */
+export const LEDGER_TABLE: TableDefinition = {
+  name: 'stripe-event-ledger',
+  partitionKey: { name: 'eventId', type: 'S' },
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * The business projections written by the reference actions (payments, orders, customers, disputes,
+ * balance, accounting). Single-table design: `pk` names the object, `sk` the facet of it.
+ */
+export const PROJECTIONS_TABLE: TableDefinition = {
+  name: 'stripe-projections',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+};
+
+/** Physical resource name for a stage, e.g. `resourceName('dev', QUEUES.events)` → `dev-stripe-events`. */
+export function resourceName(stage: string, resource: { readonly name: string }): string {
+  return `${stage}-${resource.name}`;
+}

@@ -1,0 +1,48 @@
+/**
+ * The SQS adapter: a batch of messages → processEvent for each, answered with a partial batch
+ * response so that one failing event never sends its batch-mates back to the queue.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type Stripe from 'stripe';
+import { MalformedMessageError } from '../shared/errors';
+import { MESSAGE_ATTRIBUTE } from '../shared/message';
+import { asStripeEvent } from '../shared/stripe-event';
+import { processEvent, type ProcessDeps } from './process-event';
+
+export interface WorkerAdapterDeps extends ProcessDeps {
+  /** Called after every batch, e.g. to flush metrics. */
+  readonly afterBatch?: () => void;
+}
+
+export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
+  const handleRecord = async (record: SQSRecord) => {
+    const receivedAt = record.messageAttributes?.[MESSAGE_ATTRIBUTE.receivedAt]?.stringValue;
+    return processEvent(parseMessage(record), { receivedAt }, deps);
+  };
+  return async (event, context) => {
+    try {
+      // A processor holds one batch's state, so each batch gets its own (the local poller runs several at once).
+      const processor = new BatchProcessor(EventType.SQS);
+      // A batch that fails whole is still answered item by item, so every caller handles one shape.
+      return await processPartialResponse(event, handleRecord, processor, { context: context as Context, throwOnFullBatchFailure: false });
+    } finally {
+      deps.afterBatch?.();
+    }
+  };
+}
+
+/** The message body is the raw event JSON that the ingest verified. */
+export function parseMessage(record: Pick<SQSRecord, 'body' | 'messageId'>): Stripe.Event {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.body);
+  } catch {
+    throw new MalformedMessageError(`Message ${record.messageId} is not JSON`);
+  }
+  const event = asStripeEvent(parsed);
+  if (typeof event === 'string') throw new MalformedMessageError(`Message ${record.messageId} is not a Stripe event: ${event}`);
+  return event;
+}

