@@ -1,0 +1,380 @@
+/**
+ * The worker against DynamoDB Local: exactly-once effects under duplicates, crashes, partial batch
+ * failures and out-of-order delivery.
+ */
+import type Stripe from 'stripe';
+import { createDynamoDbClient } from '../../functions/shared/clients';
+import { CommitConflictError, LeaseHeldError } from '../../functions/shared/errors';
+import { projectionKeys } from '../../functions/shared/projection-keys';
+import { registry as referenceRegistry } from '../../functions/worker/actions';
+import { DynamoLedger, type LedgerRecord } from '../../functions/worker/ledger';
+import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
+import { createRegistry, type Registry } from '../../functions/worker/registry';
+import { createWorkerHandler } from '../../functions/worker/sqs-batch';
+import { LOCAL_AWS } from '../../local/emulators';
+import { sampleEvent } from '../../local/sample-events';
+import { emulatorEndpoints, freshResources, getItem, queryPartition } from '../helpers/aws';
+import { sqsRecord } from '../helpers/factories';
+import { SimulatedCrash, crashOn } from '../helpers/faults';
+import { recordingCount, recordingLog } from '../helpers/recorders';
+
+const newClient = () => createDynamoDbClient({ endpoint: emulatorEndpoints().dynamodb, ...LOCAL_AWS });
+
+describe('worker', () => {
+  const db = newClient();
+  let tables: { ledgerTableName: string; projectionsTableName: string };
+
+  beforeEach(async () => {
+    const resources = await freshResources();
+    tables = { ledgerTableName: resources.ledgerTableName, projectionsTableName: resources.projectionsTableName };
+  });
+  afterAll(() => db.destroy());
+
+  function depsFor(overrides: Partial<ProcessDeps> & { client?: ReturnType<typeof newClient> } = {}) {
+    const log = recordingLog();
+    const count = recordingCount();
+    const { client, ...rest } = overrides;
+    const deps: ProcessDeps = {
+      ledger: new DynamoLedger(client ?? db, { ...tables, retentionDays: 90 }),
+      registry: referenceRegistry,
+      log,
+      count,
+      now: Date.now,
+      leaseMs: 60_000,
+      ...rest,
+    };
+    return { deps, log, count };
+  }
+
+  const ledgerRecord = (eventId: string) => getItem<LedgerRecord>(db, tables.ledgerTableName, { eventId });
+  const projection = (key: { pk: string; sk: string }) => getItem<Record<string, unknown>>(db, tables.projectionsTableName, key);
+  const ledgerEntries = () => queryPartition<{ sk: string; amount: number; entries?: number; currency: string }>(db, tables.projectionsTableName, 'ledger');
+
+  /** Delivers an event until it no longer fails, as SQS redelivery would; returns the outcomes. */
+  async function deliverUntilDone(event: Stripe.Event, deps: ProcessDeps, limit = 10) {
+    for (let attempt = 1; attempt <= limit; attempt++) {
+      try {
+        return await processEvent(event, {}, deps);
+      } catch (error) {
+        if (!(error instanceof CommitConflictError || error instanceof LeaseHeldError)) throw error;
+      }
+    }
+    throw new Error(`${event.id} still failing after ${limit} deliveries`);
+  }
+
+  describe('a handled event', () => {
+    it('writes its projections and marks the ledger completed in one go', async () => {
+      const { deps, log, count } = depsFor();
+      const event = sampleEvent('payment_intent.succeeded', { object: { metadata: { order_id: 'order_42' } } });
+      const intent = event.data.object;
+
+      expect(await processEvent(event, { receivedAt: '2026-11-22T10:00:00.000Z' }, deps)).toBe('completed');
+
+      expect(await projection(projectionKeys.payment(intent.id))).toMatchObject({ status: 'succeeded', amountReceived: 2000, currency: 'usd', orderId: 'order_42', sourceEventId: event.id });
+      expect(await projection(projectionKeys.order('order_42'))).toMatchObject({ status: 'ready_to_fulfil', paymentIntentId: intent.id });
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', type: 'payment_intent.succeeded', attempts: 1, receivedAt: '2026-11-22T10:00:00.000Z' });
+      expect(record!.expiresAt).toBeGreaterThan(Date.now() / 1000 + 60 * 86_400);
+      expect(log.messages()).toContain('PaymentIntent was successful!');
+      expect(count.totals.EventsCompleted).toBe(1);
+    });
+
+    it('does nothing the second time the same event is delivered, and acknowledges it', async () => {
+      const { deps, count } = depsFor();
+      const event = sampleEvent('payout.paid');
+
+      expect(await processEvent(event, {}, deps)).toBe('completed');
+      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      expect(await ledgerEntries()).toEqual(
+        expect.arrayContaining([expect.objectContaining({ sk: 'total#usd', amount: 125_000, entries: 1 })]),
+      );
+      expect(count.totals.DuplicatesSkipped).toBe(1);
+    });
+
+    it('logs an opened dispute as an alert', async () => {
+      const { deps, log } = depsFor();
+      const event = sampleEvent('charge.dispute.created');
+      await processEvent(event, {}, deps);
+      expect(log.entries.find((entry) => entry.attributes.alert === 'dispute_opened')).toMatchObject({ level: 'warn' });
+      expect(await projection(projectionKeys.dispute(event.data.object.id))).toMatchObject({ status: 'needs_response', reason: 'fraudulent' });
+    });
+  });
+
+  describe('an unhandled event type', () => {
+    it('is recorded as ignored, not as an error, and acknowledged once', async () => {
+      const { deps, count } = depsFor();
+      const event = sampleEvent('customer.created');
+
+      expect(await processEvent(event, {}, deps)).toBe('ignored');
+      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'ignored', attempts: 1 });
+      expect(count.totals.EventsIgnored).toBe(1);
+      expect(count.totals.EventsFailed).toBeUndefined();
+    });
+  });
+
+  describe('a crash', () => {
+    it('after the commit but before the acknowledgement: the redelivery does nothing more', async () => {
+      const crashing = newClient();
+      crashOn(crashing, 'TransactWriteItemsCommand', 'after');
+      const event = sampleEvent('transfer.created');
+
+      await expect(processEvent(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      expect(await processEvent(event, {}, depsFor().deps)).toBe('duplicate');
+
+      const totals = (await ledgerEntries()).filter((item) => item.sk.startsWith('total#'));
+      expect(totals).toEqual([expect.objectContaining({ amount: 7_500, entries: 1 })]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      crashing.destroy();
+    });
+
+    it('before the commit: nothing is written, and the redelivery does everything once', async () => {
+      const crashing = newClient();
+      crashOn(crashing, 'TransactWriteItemsCommand', 'before');
+      const event = sampleEvent('payment_intent.succeeded');
+
+      await expect(processEvent(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      expect(await projection(projectionKeys.payment(event.data.object.id))).toBeUndefined();
+      expect(await ledgerRecord(event.id)).toBeUndefined();
+
+      expect(await processEvent(event, {}, depsFor().deps)).toBe('completed');
+      expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded' });
+      crashing.destroy();
+    });
+  });
+
+  describe('a failing action', () => {
+    const failing = (message: string): Registry => createRegistry({ 'payout.paid': () => { throw new Error(message); } });
+
+    it('is recorded as failed with its error and attempts, then completes on a later delivery', async () => {
+      const event = sampleEvent('payout.paid');
+      await expect(processEvent(event, {}, depsFor({ registry: failing('bank API down') }).deps)).rejects.toThrow('bank API down');
+      await expect(processEvent(event, {}, depsFor({ registry: failing('still down') }).deps)).rejects.toThrow('still down');
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'Error: still down' });
+
+      expect(await processEvent(event, {}, depsFor().deps)).toBe('completed');
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 3 });
+    });
+  });
+
+  describe('the SQS batch handler', () => {
+    it('reports only the failing messages, so their batch-mates are not retried', async () => {
+      const { deps } = depsFor();
+      const handler = createWorkerHandler(deps);
+      const good = [sampleEvent('payment_intent.succeeded'), sampleEvent('invoice.paid'), sampleEvent('customer.created')];
+      const records = [sqsRecord(good[0]!), sqsRecord('{"not":"an event"}', { messageId: 'poison-1' }), sqsRecord(good[1]!), sqsRecord('not json', { messageId: 'poison-2' }), sqsRecord(good[2]!)];
+
+      const response = await handler({ Records: records });
+
+      expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(['poison-1', 'poison-2']);
+      for (const event of good) expect((await ledgerRecord(event.id))?.status).toMatch(/completed|ignored/);
+    });
+
+    it('reports every message of a batch that fails whole, instead of throwing', async () => {
+      const handler = createWorkerHandler(depsFor().deps);
+      const response = await handler({ Records: [sqsRecord('x', { messageId: 'a' }), sqsRecord('y', { messageId: 'b' })] });
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
+    });
+
+    it('records the received-at time the ingest put on the message', async () => {
+      const handler = createWorkerHandler(depsFor().deps);
+      const event = sampleEvent('payment_intent.succeeded');
+      const record = sqsRecord(event);
+      await handler({ Records: [record] });
+      expect((await ledgerRecord(event.id))?.receivedAt).toBe(record.messageAttributes.ReceivedAt!.stringValue);
+    });
+  });
+
+  describe('out-of-order delivery', () => {
+    it('never lets an older event overwrite state written from a newer one', async () => {
+      const { deps, count } = depsFor();
+      const created = 1_760_000_000;
+      const customer = 'cus_order';
+      const updated = sampleEvent('customer.subscription.updated', { created: created + 10, object: { customer, id: 'sub_1', status: 'past_due' } });
+      const older = sampleEvent('customer.subscription.created', { created, object: { customer, id: 'sub_1', status: 'active' } });
+
+      expect(await processEvent(updated, {}, deps)).toBe('completed');
+      expect(await processEvent(older, {}, deps)).toBe('completed');
+
+      expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'past_due', sourceEventId: updated.id });
+      expect(await ledgerRecord(older.id)).toMatchObject({ status: 'completed', skippedWrites: 1 });
+      expect(count.totals.StaleWritesSkipped).toBe(1);
+    });
+
+    it('lets a newer event overwrite an older one', async () => {
+      const { deps } = depsFor();
+      const customer = 'cus_forward';
+      const first = sampleEvent('customer.subscription.created', { created: 1_760_000_000, object: { customer, status: 'active' } });
+      const second = sampleEvent('customer.subscription.deleted', { created: 1_760_000_100, object: { customer } });
+      await processEvent(first, {}, deps);
+      await processEvent(second, {}, deps);
+      expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'canceled', sourceEventId: second.id });
+    });
+
+    it('ranks a terminal state above an intermediate one created in the same second', async () => {
+      const { deps } = depsFor();
+      const id = 'pi_same_second';
+      const succeeded = sampleEvent('payment_intent.succeeded', { created: 1_760_000_000, object: { id } });
+      const failed = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_000, object: { id } });
+
+      await processEvent(succeeded, {}, deps);
+      await processEvent(failed, {}, deps);
+
+      expect(await projection(projectionKeys.payment(id))).toMatchObject({ status: 'succeeded' });
+      expect(await projection(projectionKeys.order(id))).toMatchObject({ status: 'ready_to_fulfil' });
+    });
+
+    it('applies only the newer of two writes in one event and skips the stale one', async () => {
+      const { deps } = depsFor();
+      const id = 'pi_mixed';
+      await processEvent(sampleEvent('payment_intent.succeeded', { created: 1_760_000_500, object: { id, metadata: { order_id: 'order_mixed' } } }), {}, deps);
+      // The order was since replaced by a newer write, but the payment record was not.
+      const late = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_900, object: { id: 'pi_other', metadata: { order_id: 'order_mixed' } } });
+      const stale = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_600, object: { id: 'pi_third', metadata: { order_id: 'order_mixed' } } });
+      await processEvent(late, {}, deps);
+      await processEvent(stale, {}, deps);
+
+      expect(await projection(projectionKeys.order('order_mixed'))).toMatchObject({ paymentIntentId: 'pi_other' });
+      expect(await projection(projectionKeys.payment('pi_third'))).toMatchObject({ status: 'failed' });
+      expect(await ledgerRecord(stale.id)).toMatchObject({ skippedWrites: 1 });
+    });
+
+    it('orders refunds by the cumulative refunded amount', async () => {
+      const { deps } = depsFor();
+      const id = 'ch_refunds';
+      const full = sampleEvent('charge.refunded', { created: 1_760_000_000, object: { id, amount_refunded: 2000, refunded: true } });
+      const partial = sampleEvent('charge.refunded', { created: 1_760_000_000, object: { id, amount_refunded: 500, refunded: false } });
+      await processEvent(full, {}, deps);
+      await processEvent(partial, {}, deps);
+      expect(await projection(projectionKeys.refund(id))).toMatchObject({ amountRefunded: 2000, fullyRefunded: true });
+    });
+  });
+
+  describe('the accounting ledger', () => {
+    it('totals equal the sum over distinct events under concurrent duplicate deliveries', async () => {
+      const { deps } = depsFor();
+      const events = Array.from({ length: 30 }, (_, index) =>
+        index % 3 === 0
+          ? sampleEvent('payout.paid', { object: { amount: 1000 + index } })
+          : index % 3 === 1
+            ? sampleEvent('transfer.created', { object: { amount: 200 + index, currency: index % 2 ? 'usd' : 'eur' } })
+            : sampleEvent('transfer.reversed', { object: { amount: 900, amount_reversed: 300 + index }, previousAttributes: { amount_reversed: 100 } }),
+      );
+      // Each event delivered one to three times, all at once and interleaved.
+      const deliveries = events.flatMap((event, index) => Array.from({ length: (index % 3) + 1 }, () => event));
+      const outcomes = await Promise.all(deliveries.map((event) => deliverUntilDone(event, deps)));
+
+      expect(outcomes.filter((outcome) => outcome === 'completed')).toHaveLength(events.length);
+      const items = await ledgerEntries();
+      const entries = items.filter((item) => item.sk.startsWith('entry#'));
+      const totals = Object.fromEntries(items.filter((item) => item.sk.startsWith('total#')).map((item) => [item.currency, item]));
+      expect(entries).toHaveLength(events.length);
+      for (const currency of ['usd', 'eur']) {
+        const expected = entries.filter((entry) => entry.currency === currency);
+        expect(totals[currency]).toMatchObject({ amount: expected.reduce((sum, entry) => sum + entry.amount, 0), entries: expected.length });
+      }
+      const reversal = entries.find((entry) => entry.amount < 0);
+      expect(reversal).toBeDefined();
+    });
+
+    it('does not double-count when an operator forces a completed event to be processed again', async () => {
+      const { deps } = depsFor();
+      const event = sampleEvent('payout.paid', { object: { amount: 5000 } });
+      await processEvent(event, {}, deps);
+
+      expect(await processEvent(event, { force: true }, deps)).toBe('completed');
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2, skippedWrites: 1 });
+      expect((await ledgerEntries()).find((item) => item.sk === 'total#usd')).toMatchObject({ amount: 5000, entries: 1 });
+    });
+  });
+
+  describe('an action with effects outside DynamoDB (lease)', () => {
+    function externalRegistry(calls: string[], behaviour: () => Promise<void> = async () => undefined): Registry {
+      return createRegistry({
+        'customer.created': (event) => ({
+          writes: [],
+          external: async ({ idempotencyKey }) => {
+            calls.push(idempotencyKey);
+            await behaviour();
+          },
+          logs: [{ level: 'info', message: `Welcome e-mail sent to ${event.data.object.id}` }],
+        }),
+      });
+    }
+
+    it('runs the external effect once, keyed by the event id', async () => {
+      const calls: string[] = [];
+      const { deps } = depsFor({ registry: externalRegistry(calls) });
+      const event = sampleEvent('customer.created');
+
+      expect(await processEvent(event, {}, deps)).toBe('completed');
+      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+
+      expect(calls).toEqual([event.id]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      expect((await ledgerRecord(event.id))?.leaseOwner).toBeUndefined();
+    });
+
+    it('keeps a second delivery out while the first holds the lease', async () => {
+      const calls: string[] = [];
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const { deps } = depsFor({ registry: externalRegistry(calls, () => blocked) });
+      const event = sampleEvent('customer.created');
+
+      const first = processEvent(event, {}, deps);
+      await waitFor(async () => (await ledgerRecord(event.id))?.status === 'processing');
+      await expect(processEvent(event, {}, deps)).rejects.toBeInstanceOf(LeaseHeldError);
+      release();
+
+      expect(await first).toBe('completed');
+      expect(calls).toEqual([event.id]);
+    });
+
+    it('after a crash between the external effect and the commit, retries with the same key once the lease expires', async () => {
+      const calls: string[] = [];
+      const crashing = newClient();
+      crashOn(crashing, 'TransactWriteItemsCommand', 'before');
+      const event = sampleEvent('customer.created');
+      let now = Date.now();
+      const clock = () => now;
+
+      await expect(processEvent(event, {}, depsFor({ client: crashing, registry: externalRegistry(calls), now: clock }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      const healthy = depsFor({ registry: externalRegistry(calls), now: clock }).deps;
+      await expect(processEvent(event, {}, healthy)).rejects.toBeInstanceOf(LeaseHeldError);
+
+      now += 60_001;
+      expect(await processEvent(event, {}, healthy)).toBe('completed');
+
+      expect(calls).toEqual([event.id, event.id]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2 });
+      crashing.destroy();
+    });
+
+    it('releases the lease when the external effect fails, so the next delivery retries at once', async () => {
+      const calls: string[] = [];
+      let fail = true;
+      const { deps } = depsFor({ registry: externalRegistry(calls, async () => { if (fail) throw new Error('SMTP timeout'); }) });
+      const event = sampleEvent('customer.created');
+
+      await expect(processEvent(event, {}, deps)).rejects.toThrow('SMTP timeout');
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', lastError: 'Error: SMTP timeout', attempts: 1 });
+
+      fail = false;
+      expect(await processEvent(event, {}, deps)).toBe('completed');
+      expect(calls).toEqual([event.id, event.id]);
+    });
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,66 @@
+import { loadIngestConfig, loadWorkerConfig } from '../../../functions/shared/config';
+import { ConfigError } from '../../../functions/shared/errors';
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadIngestConfig', () => {
+  const base = { QUEUE_URL: 'https://sqs/queue', STRIPE_WEBHOOK_SECRET: 'whsec_a' };
+
+  it('reads a local configuration with defaults', () => {
+    expect(loadIngestConfig(base)).toEqual({ queueUrl: 'https://sqs/queue', toleranceSeconds: 300, secretSource: { kind: 'env', secrets: ['whsec_a'] } });
+  });
+
+  it('reads several comma-separated secrets', () => {
+    expect(loadIngestConfig({ ...base, STRIPE_WEBHOOK_SECRET: 'whsec_a, whsec_b' }).secretSource).toEqual({ kind: 'env', secrets: ['whsec_a', 'whsec_b'] });
+  });
+
+  it('reads a Secrets Manager source with its refresh interval', () => {
+    const config = loadIngestConfig({ QUEUE_URL: 'q', STRIPE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:x', WEBHOOK_SECRET_REFRESH_SECONDS: '60' });
+    expect(config.secretSource).toEqual({ kind: 'secrets-manager', secretId: 'arn:aws:secretsmanager:x', refreshSeconds: 60 });
+  });
+
+  it('refuses a tolerance of 0 with an explanation, never disabling the check', () => {
+    expect(problemsOf(() => loadIngestConfig({ ...base, WEBHOOK_TOLERANCE_SECONDS: '0' }))).toEqual([expect.stringMatching(/would turn off/)]);
+  });
+
+  it.each(['-5', '1.5', 'abc', '100000'])('refuses a tolerance of %s', (value) => {
+    expect(problemsOf(() => loadIngestConfig({ ...base, WEBHOOK_TOLERANCE_SECONDS: value }))).toHaveLength(1);
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf(() => loadIngestConfig({ WEBHOOK_TOLERANCE_SECONDS: 'x' }))).toHaveLength(3);
+  });
+
+  it('names a bad secret by position, never by value', () => {
+    const problems = problemsOf(() => loadIngestConfig({ ...base, STRIPE_WEBHOOK_SECRET: 'whsec_ok,sk_live_oops' }));
+    expect(problems).toEqual(['STRIPE_WEBHOOK_SECRET entry 2 does not start with "whsec_"']);
+    expect(problems.join()).not.toContain('sk_live_oops');
+  });
+
+  it('refuses both secret sources at once', () => {
+    expect(problemsOf(() => loadIngestConfig({ ...base, STRIPE_WEBHOOK_SECRET_ARN: 'arn' }))).toHaveLength(1);
+  });
+});
+
+describe('loadWorkerConfig', () => {
+  it('reads the tables and defaults', () => {
+    expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p' })).toEqual({
+      ledgerTableName: 'l',
+      projectionsTableName: 'p',
+      leaseSeconds: 60,
+      ledgerRetentionDays: 90,
+    });
+  });
+
+  it('refuses a ledger retention shorter than Stripe keeps events', () => {
+    expect(problemsOf(() => loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEDGER_RETENTION_DAYS: '7' }))).toHaveLength(1);
+  });
+});
