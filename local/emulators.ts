@@ -5,7 +5,6 @@
  * is the code that runs on AWS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -53,9 +52,8 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
 export async function startSqsEmulator(options: { port?: number } = {}): Promise<Emulator> {
   const port = options.port ?? (await freePort());
-  const cli = packageFile('fauxqs', 'dist/cli.js');
-  const child = spawn(process.execPath, [cli], {
-    env: { ...process.env, FAUXQS_PORT: String(port), FAUXQS_HOST: '127.0.0.1', FAUXQS_LOGGER: 'false', FAUXQS_DEFAULT_REGION: LOCAL_AWS.region },
+  const child = spawn(process.execPath, [join(__dirname, 'sqs-emulator.mjs')], {
+    env: { ...process.env, SQS_EMULATOR_PORT: String(port), SQS_EMULATOR_REGION: LOCAL_AWS.region },
     stdio: 'pipe',
   });
   const endpoint = `http://127.0.0.1:${port}`;
@@ -63,15 +61,6 @@ export async function startSqsEmulator(options: { port?: number } = {}): Promise
   await waitUntilReady('the SQS emulator', child, () => client.send(new ListQueuesCommand({})));
   client.destroy();
   return { endpoint, process: child, stop: () => stopProcess(child) };
-}
-
-/** A file inside an installed package, found without `require.resolve` (fauxqs exports no CommonJS entry). */
-function packageFile(name: string, file: string): string {
-  for (const directory of require.resolve.paths(name) ?? []) {
-    const candidate = join(directory, name, file);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`Cannot find ${name}/${file}: run npm ci`);
 }
 
 async function waitUntilReady(name: string, child: ChildProcess, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {

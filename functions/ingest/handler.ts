@@ -15,7 +15,7 @@ const { logger, metrics, count } = createObservability('stripe-webhook-ingest');
 const source = config.secretSource;
 
 const secrets = new SecretCache(
-  source.kind === 'env' ? staticSecrets(source.secrets) : secretsManagerSecrets(createSecretsManagerClient(), source.secretId),
+  source.kind === 'env' ? staticSecrets(source.secrets) : secretsManagerSecrets(createSecretsManagerClient({ endpoint: config.endpoints.secretsManager }), source.secretId),
   {
     refreshMs: source.kind === 'env' ? Number.POSITIVE_INFINITY : source.refreshSeconds * 1000,
     onRefreshError: (error) => logger.warn('Refreshing signing secrets failed; using cached ones', { error: String(error) }),
@@ -24,7 +24,7 @@ const secrets = new SecretCache(
 
 export const handler = createIngestHandler({
   secrets,
-  enqueue: sqsEnqueue(createSqsClient(), config.queueUrl),
+  enqueue: sqsEnqueue(createSqsClient({ endpoint: config.endpoints.sqs }), config.queueUrl),
   toleranceSeconds: config.toleranceSeconds,
   maxMessageBytes: MAX_MESSAGE_BYTES,
   now: Date.now,

@@ -2,8 +2,7 @@
  * The only module that creates AWS SDK clients. Handlers create them once per container, outside the
  * handler, so connections are reused across invocations.
  *
- * Endpoints follow the SDK's own variables (AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_DYNAMODB, …), which
- * is how the local stack and the tests point the same code at emulators.
+ * An explicit endpoint (from config.ts, for emulators) points the same code at the local stack.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

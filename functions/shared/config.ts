@@ -12,7 +12,19 @@ export type SecretSource =
   | { readonly kind: 'env'; readonly secrets: readonly string[] }
   | { readonly kind: 'secrets-manager'; readonly secretId: string; readonly refreshSeconds: number };
 
+/**
+ * Endpoint overrides, for emulators. They use the SDK's own variable names but are passed to the
+ * clients explicitly: with an explicit endpoint the SQS client addresses the emulator rather than the
+ * host named in the queue URL.
+ */
+export interface Endpoints {
+  readonly sqs?: string;
+  readonly dynamodb?: string;
+  readonly secretsManager?: string;
+}
+
 export interface IngestConfig {
+  readonly endpoints: Endpoints;
   readonly queueUrl: string;
   readonly secretSource: SecretSource;
   /** Maximum age of a signature timestamp, and the allowed clock skew into the future. Never 0. */
@@ -20,6 +32,7 @@ export interface IngestConfig {
 }
 
 export interface WorkerConfig {
+  readonly endpoints: Endpoints;
   readonly ledgerTableName: string;
   readonly projectionsTableName: string;
   /** How long a delivery owns an event while an action with effects outside DynamoDB runs. */
@@ -54,7 +67,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   });
   const secretSource = loadSecretSource(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { queueUrl: queueUrl!, secretSource: secretSource!, toleranceSeconds };
+  return { endpoints: loadEndpoints(env), queueUrl: queueUrl!, secretSource: secretSource!, toleranceSeconds };
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -71,7 +84,16 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     problems,
   );
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ledgerTableName: ledgerTableName!, projectionsTableName: projectionsTableName!, leaseSeconds, ledgerRetentionDays };
+  return { endpoints: loadEndpoints(env), ledgerTableName: ledgerTableName!, projectionsTableName: projectionsTableName!, leaseSeconds, ledgerRetentionDays };
+}
+
+function loadEndpoints(env: Env): Endpoints {
+  const endpoints = {
+    sqs: env.AWS_ENDPOINT_URL_SQS?.trim(),
+    dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB?.trim(),
+    secretsManager: env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim(),
+  };
+  return Object.fromEntries(Object.entries(endpoints).filter(([, value]) => value)) as Endpoints;
 }
 
 function loadSecretSource(env: Env, problems: string[]): SecretSource | undefined {

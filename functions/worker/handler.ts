@@ -13,7 +13,7 @@ const config = loadWorkerConfig();
 const { logger, metrics, count } = createObservability('stripe-webhook-worker');
 
 export const handler = createWorkerHandler({
-  ledger: new DynamoLedger(createDynamoDbClient(), {
+  ledger: new DynamoLedger(createDynamoDbClient({ endpoint: config.endpoints.dynamodb }), {
     ledgerTableName: config.ledgerTableName,
     projectionsTableName: config.projectionsTableName,
     retentionDays: config.ledgerRetentionDays,

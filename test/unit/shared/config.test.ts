@@ -15,7 +15,11 @@ describe('loadIngestConfig', () => {
   const base = { QUEUE_URL: 'https://sqs/queue', STRIPE_WEBHOOK_SECRET: 'whsec_a' };
 
   it('reads a local configuration with defaults', () => {
-    expect(loadIngestConfig(base)).toEqual({ queueUrl: 'https://sqs/queue', toleranceSeconds: 300, secretSource: { kind: 'env', secrets: ['whsec_a'] } });
+    expect(loadIngestConfig(base)).toEqual({ endpoints: {}, queueUrl: 'https://sqs/queue', toleranceSeconds: 300, secretSource: { kind: 'env', secrets: ['whsec_a'] } });
+  });
+
+  it('reads emulator endpoints from the SDK variables', () => {
+    expect(loadIngestConfig({ ...base, AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:4566' }).endpoints).toEqual({ sqs: 'http://127.0.0.1:4566' });
   });
 
   it('reads several comma-separated secrets', () => {
@@ -53,6 +57,7 @@ describe('loadIngestConfig', () => {
 describe('loadWorkerConfig', () => {
   it('reads the tables and defaults', () => {
     expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p' })).toEqual({
+      endpoints: {},
       ledgerTableName: 'l',
       projectionsTableName: 'p',
       leaseSeconds: 60,
