@@ -6,7 +6,9 @@ import { createSecretsManagerClient, createSqsClient } from '../shared/clients';
 import { loadIngestConfig } from '../shared/config';
 import { MAX_MESSAGE_BYTES } from '../shared/resources';
 import { createObservability } from '../shared/observability';
+import type { Context } from 'aws-lambda';
 import { createIngestHandler } from './api-gateway';
+import type { ApiGatewayEvent } from './request';
 import { sqsEnqueue } from './enqueue';
 import { SecretCache, secretsManagerSecrets, staticSecrets } from './secrets';
 
@@ -22,7 +24,7 @@ const secrets = new SecretCache(
   },
 );
 
-export const handler = createIngestHandler({
+const ingest = createIngestHandler({
   secrets,
   enqueue: sqsEnqueue(createSqsClient({ endpoint: config.endpoints.sqs }), config.queueUrl),
   toleranceSeconds: config.toleranceSeconds,
@@ -32,3 +34,9 @@ export const handler = createIngestHandler({
   count,
   afterRequest: () => metrics.publishStoredMetrics(),
 });
+
+export const handler = async (event: ApiGatewayEvent, context?: Context) => {
+  // Puts the request id and function details on every log line of this invocation.
+  if (context) logger.addContext(context);
+  return ingest(event);
+};

@@ -7,12 +7,13 @@ import { loadWorkerConfig } from '../shared/config';
 import { createObservability } from '../shared/observability';
 import { registry } from './actions';
 import { DynamoLedger } from './ledger';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler } from './sqs-batch';
 
 const config = loadWorkerConfig();
 const { logger, metrics, count } = createObservability('stripe-webhook-worker');
 
-export const handler = createWorkerHandler({
+const worker = createWorkerHandler({
   ledger: new DynamoLedger(createDynamoDbClient({ endpoint: config.endpoints.dynamodb }), {
     ledgerTableName: config.ledgerTableName,
     projectionsTableName: config.projectionsTableName,
@@ -25,3 +26,8 @@ export const handler = createWorkerHandler({
   leaseMs: config.leaseSeconds * 1000,
   afterBatch: () => metrics.publishStoredMetrics(),
 });
+
+export const handler = async (event: SQSEvent, context?: Context) => {
+  if (context) logger.addContext(context);
+  return worker(event, context);
+};
