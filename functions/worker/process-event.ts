@@ -15,13 +15,13 @@ import type Stripe from 'stripe';
 import { LeaseHeldError, describeError } from '../shared/errors';
 import type { Count, Log } from '../shared/observability';
 import type { Effects } from './effects';
-import type { CommitClaim, CommitResult, DynamoLedger, LedgerEvent } from './ledger';
+import type { CommitClaim, CommitResult, Ledger, LedgerEvent } from './ledger';
 import type { Registry } from './registry';
 
 export type Outcome = 'completed' | 'ignored' | 'duplicate';
 
 export interface ProcessDeps {
-  readonly ledger: Pick<DynamoLedger, 'commit' | 'recordIgnored' | 'acquireLease' | 'recordFailure'>;
+  readonly ledger: Ledger;
   readonly registry: Registry;
   readonly log: Log;
   readonly count: Count;

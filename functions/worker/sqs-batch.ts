@@ -19,8 +19,10 @@ export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSB
 
 export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
   const handleRecord = async (record: SQSRecord) => {
-    const receivedAt = record.messageAttributes?.[MESSAGE_ATTRIBUTE.receivedAt]?.stringValue;
-    return processEvent(parseMessage(record), { receivedAt }, deps);
+    const attributes = record.messageAttributes ?? {};
+    const receivedAt = attributes[MESSAGE_ATTRIBUTE.receivedAt]?.stringValue;
+    const force = attributes[MESSAGE_ATTRIBUTE.forceReprocess]?.stringValue === 'true';
+    return processEvent(parseMessage(record), { receivedAt, force }, deps);
   };
   return async (event, context) => {
     try {

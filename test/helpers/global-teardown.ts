@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await Promise.all((globalThis.__EMULATORS__ ?? []).map((emulator) => emulator.stop()));
+  await globalThis.__EMULATORS__?.stop();
 }

@@ -1,0 +1,106 @@
+/**
+ * The local stack's view of events as they move: one readable terminal line per step
+ * (received → queued → completed / ignored / failed, with timings), and the payloads the console shows.
+ * Bounded in memory; the ledger in DynamoDB stays the source of truth for status.
+ */
+import type { Log } from '../functions/shared/observability';
+import type { Ledger } from '../functions/worker/ledger';
+import { delegate } from './chaos';
+
+interface Trace {
+  readonly type: string;
+  readonly receivedAt: number;
+  readonly payload: string;
+  attempts: number;
+}
+
+export type Print = (line: string) => void;
+
+export class EventLog {
+  private readonly traces = new Map<string, Trace>();
+
+  constructor(private readonly print: Print, private readonly capacity = 10_000, private readonly now: () => number = Date.now) {}
+
+  /** The ingest answered 200: the event is on the queue. */
+  queued(eventId: string, type: string, payload: string, ackMs: number): void {
+    if (!this.traces.has(eventId)) {
+      this.traces.set(eventId, { type, receivedAt: this.now() - ackMs, payload, attempts: 0 });
+      if (this.traces.size > this.capacity) this.traces.delete(this.traces.keys().next().value!);
+    }
+    this.line('←', type, eventId, `received → queued in ${ackMs} ms`);
+  }
+
+  rejected(status: number, reason: string): void {
+    this.print(`${clock(this.now())} ✗ ${status} ${reason}`);
+  }
+
+  outcome(eventId: string, type: string, outcome: 'completed' | 'ignored' | 'duplicate' | 'failed', detail?: string): void {
+    const trace = this.traces.get(eventId);
+    if (trace && outcome !== 'duplicate') trace.attempts += 1;
+    const since = trace ? ` ${this.now() - trace.receivedAt} ms after receipt` : '';
+    const attempt = trace ? ` (attempt ${trace.attempts})` : '';
+    const text = {
+      completed: `completed${since}${attempt}`,
+      ignored: `ignored: no handler for this type${attempt}`,
+      duplicate: 'duplicate delivery acknowledged, nothing done',
+      failed: `failed${attempt}: ${detail ?? ''} → will retry`,
+    }[outcome];
+    this.line({ completed: '✓', ignored: '·', duplicate: '↺', failed: '✗' }[outcome], type, eventId, text);
+  }
+
+  payload(eventId: string): string | undefined {
+    return this.traces.get(eventId)?.payload;
+  }
+
+  private line(mark: string, type: string, eventId: string, text: string): void {
+    this.print(`${clock(this.now())} ${mark} ${type.padEnd(30)} ${eventId}  ${text}`);
+  }
+
+  /** A ledger that reports each outcome to this log. */
+  traceLedger(ledger: Ledger): Ledger {
+    return {
+      ...delegate(ledger),
+      commit: async (event, ...rest) => {
+        const result = await ledger.commit(event, ...rest);
+        this.outcome(event.id, event.type, result.outcome === 'completed' ? 'completed' : 'duplicate');
+        return result;
+      },
+      recordIgnored: async (event, now) => {
+        const result = await ledger.recordIgnored(event, now);
+        this.outcome(event.id, event.type, result);
+        return result;
+      },
+      recordFailure: async (event, error, ...rest) => {
+        this.outcome(event.id, event.type, 'failed', error);
+        return ledger.recordFailure(event, error, ...rest);
+      },
+    };
+  }
+}
+
+/** Messages the timeline already shows; everything else the functions log is printed. */
+const SHOWN_BY_TIMELINE = new Set([
+  'Event queued',
+  'Duplicate delivery acknowledged',
+  'Unhandled event type recorded as ignored',
+  'Event processing failed; it will be retried',
+  'Signature verification failed',
+  'Bad request',
+]);
+
+/** The functions' structured logs as indented terminal lines: "PaymentIntent was successful! amount=2000 …". */
+export function terminalLog(print: Print): Log {
+  const write = (level: string) => (message: string, ...attributes: Record<string, unknown>[]) => {
+    if (SHOWN_BY_TIMELINE.has(message)) return;
+    const fields = Object.entries(Object.assign({}, ...attributes) as Record<string, unknown>)
+      .filter(([name, value]) => value !== undefined && name !== 'eventType')
+      .map(([name, value]) => `${name}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+      .join(' ');
+    print(`             ${level === 'info' ? ' ' : level === 'warn' ? '!' : '✗'} ${message}${fields ? `  ${fields}` : ''}`);
+  };
+  return { debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}

@@ -1,0 +1,68 @@
+/**
+ * `npm start`: the whole pipeline on this machine, ready for `stripe listen`.
+ *
+ *   PORT              HTTP port (default 4242)
+ *   STRIPE_WEBHOOK_SECRET  signing secret(s), comma-separated; a dev secret is generated when unset
+ *   DATA_DIR          keep DynamoDB data across restarts
+ *   VISIBILITY_TIMEOUT_SECONDS  how soon a failed event is retried (default 5)
+ *   CHAOS_WORKER_FAIL_RATE, CHAOS_WORKER_CRASH_AFTER_COMMIT_RATE, CHAOS_ENQUEUE_FAIL_RATE,
+ *   CHAOS_FAIL_TYPES, CHAOS_SEED   fault injection for drills
+ */
+import { resolve } from 'node:path';
+import { chaosFromEnv } from './chaos';
+import { localSecrets } from './dev-secret';
+import { PortInUseError, startLocalStack, type LocalStack } from './stack';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const port = env.PORT === undefined ? 4242 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  const visibility = env.VISIBILITY_TIMEOUT_SECONDS === undefined ? 5 : Number(env.VISIBILITY_TIMEOUT_SECONDS);
+  if (!Number.isInteger(visibility) || visibility < 1 || visibility > 43_200) throw new Error('VISIBILITY_TIMEOUT_SECONDS must be a whole number of seconds from 1 to 43200');
+  const { secrets, generated } = localSecrets(env);
+  const chaos = chaosFromEnv(env);
+
+  console.log('Starting DynamoDB Local and the SQS emulator…');
+  const started = Date.now();
+  const stack: LocalStack = await startLocalStack({
+    port,
+    secrets,
+    dataDir: env.DATA_DIR ? resolve(env.DATA_DIR) : undefined,
+    visibilityTimeoutSeconds: visibility,
+    chaos: chaos.settings,
+    chaosSeed: chaos.seed,
+  });
+
+  console.log(`
+Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
+
+  Webhook   POST ${stack.url}/webhook
+  Console   ${stack.url}/console
+  Ops API   ${stack.url}/api/events · /api/dlq · /api/ledger · /health
+  Secret    ${generated ? `${secrets[0]}  (dev secret, also used by npm run trigger)` : `${secrets.length} from STRIPE_WEBHOOK_SECRET`}
+  Data      ${env.DATA_DIR ? `DynamoDB kept in ${resolve(env.DATA_DIR)}` : 'in memory (set DATA_DIR to keep it)'}
+
+Try:  npm run trigger -- payment_intent.succeeded
+  or: stripe listen --forward-to localhost:${stack.port}/webhook   (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
+`);
+  if (Object.values(chaos.settings).some((value) => (Array.isArray(value) ? value.length > 0 : value))) {
+    console.log(`Chaos is ON: ${JSON.stringify(stack.chaos.current)}\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the poller, the server and the emulators…`);
+    await stack.stop();
+    console.log('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof PortInUseError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+/**
+ * `npm start`'s stack, driven over HTTP as a developer (and the Stripe CLI) would drive it.
+ */
+import type { LocalStack } from '../../local/stack';
+import { sampleEvent } from '../../local/sample-events';
+import { trigger } from '../../scripts/trigger';
+import { TEST_SECRET, signedBody } from '../helpers/factories';
+import { eventually, getJson, startTestStack } from '../helpers/local-stack';
+
+describe('local stack', () => {
+  let stack: LocalStack & { lines: string[] };
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack.stop());
+
+  const completed = (eventId: string) =>
+    eventually(async () => {
+      const { status, body } = await getJson(`${stack.url}/api/events/${eventId}`);
+      return status === 200 && (body.status === 'completed' || body.status === 'ignored') ? body : undefined;
+    }, 20_000, `${eventId} to complete`);
+
+  it('answers /health once ready', async () => {
+    expect(await getJson(`${stack.url}/health`)).toEqual({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('takes a signed POST to a 200 and a completed event in the ledger, with one line per step', async () => {
+    const event = sampleEvent('payment_intent.succeeded');
+    const { body, header } = signedBody(event);
+
+    const response = await fetch(`${stack.url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'Stripe-Signature': header }, body });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ received: true });
+    const detail = await completed(event.id);
+    expect(detail).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'completed', attempts: 1, payload: { id: event.id } });
+    expect(typeof detail.receivedAt).toBe('string');
+    expect(typeof detail.processedAt).toBe('string');
+    const lines = stack.lines.filter((line) => line.includes(event.id));
+    expect(lines[0]).toMatch(/← payment_intent\.succeeded +evt_\w+ +received → queued in \d+ ms/);
+    expect(lines[1]).toMatch(/✓ payment_intent\.succeeded .* completed \d+ ms after receipt \(attempt 1\)/);
+    expect(stack.lines.join('\n')).toContain('PaymentIntent was successful!');
+    expect((await getJson(`${stack.url}/api/payments/${event.data.object.id}`)).body).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('answers 400 to a bad signature and says why in the terminal', async () => {
+    const { body } = signedBody(sampleEvent('payment_intent.succeeded'));
+    const response = await fetch(`${stack.url}/webhook`, { method: 'POST', headers: { 'stripe-signature': 't=1,v1=00' }, body });
+    expect(response.status).toBe(400);
+    expect(stack.lines.at(-1)).toMatch(/✗ 400 No signature matches the payload/);
+  });
+
+  it('keeps the ledger totals right under a shuffled duplicate storm', async () => {
+    const result = await trigger({ types: ['payout.paid', 'transfer.created', 'transfer.reversed'], count: 5, duplicates: 3, shuffle: true, url: `${stack.url}/webhook`, secret: TEST_SECRET });
+    expect(result.byStatus).toEqual({ 200: 45 });
+    await Promise.all(result.eventIds.map(completed));
+
+    const { body: ledger } = await getJson(`${stack.url}/api/ledger`);
+    const entries = ledger.entries.filter((entry: { eventId: string }) => result.eventIds.includes(entry.eventId));
+    expect(entries).toHaveLength(15);
+    const sum = ledger.entries.reduce((total: number, entry: { amount: number }) => total + entry.amount, 0);
+    expect(ledger.totals.usd).toEqual({ amount: sum, entries: ledger.entries.length });
+    const { body: events } = await getJson(`${stack.url}/api/events?type=payout.paid&status=completed`);
+    expect(events.events.every((event: { attempts: number }) => event.attempts === 1)).toBe(true);
+  });
+
+  it('lists events filtered by status and type, and refuses bad filters', async () => {
+    const { body } = await getJson(`${stack.url}/api/events?status=completed&limit=2`);
+    expect(body.events).toHaveLength(2);
+    expect(body.events.every((event: { status: string }) => event.status === 'completed')).toBe(true);
+    expect((await getJson(`${stack.url}/api/events?status=nope`)).status).toBe(400);
+    expect((await getJson(`${stack.url}/api/events/evt_unknown`)).status).toBe(404);
+  });
+
+  it('sends a failing type to the DLQ, and redrive brings it back once the failure is cleared', async () => {
+    expect((await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: ['invoice.paid'] }) })).status).toBe(200);
+    const [eventId] = (await trigger({ types: ['invoice.paid'], url: `${stack.url}/webhook`, secret: TEST_SECRET })).eventIds;
+
+    const dlq = await eventually(async () => {
+      const { body } = await getJson(`${stack.url}/api/dlq`);
+      return body.messages.some((message: { eventId: string }) => message.eventId === eventId) ? body : undefined;
+    }, 30_000, 'the event to reach the DLQ');
+    expect(dlq.messages).toContainEqual({ eventId, type: 'invoice.paid', receiveCount: expect.any(Number) });
+    expect((await getJson(`${stack.url}/api/events/${eventId}`)).body).toMatchObject({ status: 'failed', attempts: 5, lastError: expect.stringContaining('failTypes') });
+
+    await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: [] }) });
+    const redrive = await getJson(`${stack.url}/api/dlq/redrive`, { method: 'POST', body: JSON.stringify({ eventIds: [eventId] }) });
+
+    expect(redrive.body).toEqual({ moved: 1 });
+    expect(await completed(eventId!)).toMatchObject({ status: 'completed', attempts: 6 });
+    expect((await getJson(`${stack.url}/api/dlq`)).body.count).toBe(0);
+  }, 60_000);
+
+  it('refuses invalid chaos settings', async () => {
+    const response = await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ workerFailRate: 2 }) });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toMatch(/workerFailRate/);
+  });
+});
