@@ -56,6 +56,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly url: string;
+  /** The emulators' endpoints, for the AWS CLI or SDK scripts. */
+  readonly endpoints: { readonly sqs: string; readonly dynamodb: string };
   readonly port: number;
   readonly resources: PipelineResources;
   readonly chaos: Chaos;
@@ -184,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     ready = true;
-    return { url: `http://localhost:${port}`, port, resources, chaos, sqs, db, stop: stopAll };
+    return { url: `http://localhost:${port}`, endpoints, port, resources, chaos, sqs, db, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

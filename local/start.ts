@@ -40,6 +40,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Console   ${stack.url}/console
   Ops API   ${stack.url}/api/events · /api/dlq · /api/ledger · /health
   Secret    ${generated ? `${secrets[0]}  (dev secret, also used by npm run trigger)` : `${secrets.length} from STRIPE_WEBHOOK_SECRET`}
+  Emulators DynamoDB Local ${stack.endpoints.dynamodb} · SQS ${stack.endpoints.sqs} (region us-east-1)
   Data      ${env.DATA_DIR ? `DynamoDB kept in ${resolve(env.DATA_DIR)}` : 'in memory (set DATA_DIR to keep it)'}
 
 Try:  npm run trigger -- payment_intent.succeeded

@@ -2,7 +2,7 @@
  * `npm start`'s stack, driven over HTTP as a developer (and the Stripe CLI) would drive it.
  */
 import type { LocalStack } from '../../local/stack';
-import { sampleEvent } from '../../local/sample-events';
+import { SAMPLE_OBJECTS, sampleEvent } from '../../local/sample-events';
 import { trigger } from '../../scripts/trigger';
 import { TEST_SECRET, signedBody } from '../helpers/factories';
 import { eventually, getJson, startTestStack } from '../helpers/local-stack';
@@ -63,6 +63,15 @@ describe('local stack', () => {
     expect(ledger.totals.usd).toEqual({ amount: sum, entries: ledger.entries.length });
     const { body: events } = await getJson(`${stack.url}/api/events?type=payout.paid&status=completed`);
     expect(events.events.every((event: { attempts: number }) => event.attempts === 1)).toBe(true);
+  });
+
+  it('processes every type the trigger command offers: completed, or ignored when no action handles it', async () => {
+    const types = Object.keys(SAMPLE_OBJECTS);
+    expect(types.length).toBeGreaterThanOrEqual(15);
+    const result = await trigger({ types, url: `${stack.url}/webhook`, secret: TEST_SECRET });
+    expect(result.byStatus).toEqual({ 200: types.length });
+    const outcomes = await Promise.all(result.eventIds.map(completed));
+    expect(outcomes.filter((event) => event.status === 'ignored').map((event) => event.type).sort()).toEqual(['charge.succeeded', 'customer.created', 'payment_intent.canceled', 'payment_intent.created']);
   });
 
   it('lists events filtered by status and type, and refuses bad filters', async () => {

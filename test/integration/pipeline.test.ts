@@ -5,10 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { projectionKeys } from '../../functions/shared/projection-keys';
 import type { PipelineResources } from '../../local/create-resources';
+import { toRecord } from '../../local/poller';
 import { sampleEvent } from '../../local/sample-events';
 import { bundleFunctions } from '../../scripts/bundle';
 import { emulatorEndpoints, freshResources, getItem, receiveAll, testClients } from '../helpers/aws';
@@ -48,7 +49,7 @@ describe('pipeline (bundled handlers)', () => {
   /** What Lambda's event source mapping does: receive, invoke, delete what succeeded. */
   async function pollOnce(): Promise<SQSBatchResponse> {
     const messages = await receiveAll(sqs, resources.queueUrl);
-    const response = await worker({ Records: messages.map(toRecord) });
+    const response = await worker({ Records: messages.map((message) => toRecord(message, 'arn:aws:sqs:us-east-1:000000000000:queue')) });
     const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
     const done = messages.filter((message) => !failed.has(message.MessageId!));
     if (done.length > 0) {
@@ -76,19 +77,3 @@ describe('pipeline (bundled handlers)', () => {
     expect(response.statusCode).toBe(400);
   });
 });
-
-function toRecord(message: Message): SQSEvent['Records'][number] {
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: message.Attributes as never,
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, { dataType: value.DataType!, stringValue: value.StringValue }]),
-    ),
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:queue',
-    awsRegion: 'us-east-1',
-  };
-}
