@@ -43,7 +43,8 @@ export interface MoveOptions extends ScanOptions {
   readonly dryRun?: boolean;
   /** Mark moved messages so the worker processes them even if their event already completed. */
   readonly force?: boolean;
-  readonly onProgress?: (progress: { scanned: number; moved: number }) => void;
+  /** Called after each batch; awaited, so it can also pace the move. */
+  readonly onProgress?: (progress: { scanned: number; moved: number }) => void | Promise<void>;
 }
 
 export interface MoveResult {
@@ -86,7 +87,7 @@ export async function moveDeadLetters(sqs: SQSClient, options: MoveOptions): Pro
         await deleteMessages(sqs, options.from, selected);
         moved += selected.length;
       }
-      options.onProgress?.({ scanned, moved });
+      await options.onProgress?.({ scanned, moved });
     }
   } finally {
     await release(sqs, options.from, skipped);

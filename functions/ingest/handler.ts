@@ -5,7 +5,7 @@
 import { createSecretsManagerClient, createSqsClient } from '../shared/clients';
 import { loadIngestConfig } from '../shared/config';
 import { MAX_MESSAGE_BYTES } from '../shared/resources';
-import { createObservability } from '../shared/observability';
+import { SERVICE_NAME, createObservability } from '../shared/observability';
 import type { Context } from 'aws-lambda';
 import { createIngestHandler } from './api-gateway';
 import type { ApiGatewayEvent } from './request';
@@ -13,7 +13,7 @@ import { sqsEnqueue } from './enqueue';
 import { SecretCache, secretsManagerSecrets, staticSecrets } from './secrets';
 
 const config = loadIngestConfig();
-const { logger, metrics, count } = createObservability('stripe-webhook-ingest');
+const { logger, metrics, count } = createObservability(SERVICE_NAME.ingest);
 const source = config.secretSource;
 
 const secrets = new SecretCache(

@@ -10,6 +10,9 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 /** The CloudWatch namespace of every pipeline metric; the CDK alarms read the same constant. */
 export const METRICS_NAMESPACE = 'StripeWebhooks';
 
+/** Powertools' `service` dimension of each function's metrics; the CDK alarms read these too. */
+export const SERVICE_NAME = { ingest: 'stripe-webhook-ingest', worker: 'stripe-webhook-worker' } as const;
+
 type LogMethod = (message: string, ...attributes: Record<string, unknown>[]) => void;
 
 /** The part of Powertools' Logger that the cores use: a message, then structured attributes. */

@@ -4,14 +4,14 @@
  */
 import { createDynamoDbClient } from '../shared/clients';
 import { loadWorkerConfig } from '../shared/config';
-import { createObservability } from '../shared/observability';
+import { SERVICE_NAME, createObservability } from '../shared/observability';
 import { registry } from './actions';
 import { DynamoLedger } from './ledger';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createWorkerHandler } from './sqs-batch';
 
 const config = loadWorkerConfig();
-const { logger, metrics, count } = createObservability('stripe-webhook-worker');
+const { logger, metrics, count } = createObservability(SERVICE_NAME.worker);
 
 const worker = createWorkerHandler({
   ledger: new DynamoLedger(createDynamoDbClient({ endpoint: config.endpoints.dynamodb }), {

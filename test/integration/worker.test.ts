@@ -179,6 +179,19 @@ describe('worker', () => {
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
     });
 
+    it('redoes a completed event when the message carries the ForceReprocess flag from a forced redrive', async () => {
+      const handler = createWorkerHandler(depsFor().deps);
+      const event = sampleEvent('payment_intent.succeeded');
+      await handler({ Records: [sqsRecord(event)] });
+      const forced = sqsRecord(event);
+      forced.messageAttributes.ForceReprocess = { dataType: 'String', stringValue: 'true' };
+
+      expect((await handler({ Records: [sqsRecord(event)] })).batchItemFailures).toEqual([]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ attempts: 1 });
+      await handler({ Records: [forced] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2 });
+    });
+
     it('records the received-at time the ingest put on the message', async () => {
       const handler = createWorkerHandler(depsFor().deps);
       const event = sampleEvent('payment_intent.succeeded');

@@ -1,0 +1,92 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/observability';
+
+export interface PipelineAlarmsProps {
+  readonly stage: string;
+  readonly api: HttpApi;
+  readonly queue: IQueue;
+  readonly deadLetterQueue: IQueue;
+  readonly worker: IFunction;
+  /** @default no e-mail subscription */
+  readonly alarmEmail?: string;
+  readonly oldestMessageAlarmSeconds: number;
+  readonly signatureFailureAlarmThreshold: number;
+}
+
+/** A pipeline metric the functions publish through Powertools (EMF), by service. */
+export function pipelineMetric(service: keyof typeof SERVICE_NAME, metricName: string, period = Duration.minutes(5)): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME[service] }, statistic: 'Sum', period });
+}
+
+/**
+ * Alarms that fire before customers notice: an event in the DLQ, events waiting too long, the ingest
+ * answering 5xx (Stripe is retrying), a spike of signature failures (a wrong secret or an attack), and
+ * a failing worker. All notify one SNS topic, encrypted with a key CloudWatch may use.
+ */
+export class PipelineAlarms extends Construct {
+  public readonly topic: Topic;
+  public readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
+    super(scope, id);
+    const key = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the pipeline alarm topic' });
+    // CloudWatch publishes to encrypted topics only with a customer managed key it may use.
+    key.addToResourcePolicy(
+      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], principals: [new ServicePrincipal('cloudwatch.amazonaws.com')], resources: ['*'] }),
+    );
+    this.topic = new Topic(this, 'Topic', { topicName: `${props.stage}-stripe-webhook-alarms`, masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const minute = Duration.minutes(1);
+    this.alarm('DeadLetters', 'An event failed every retry and is in the dead-letter queue: inspect it, fix the cause, then redrive', {
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: minute, statistic: 'Maximum' }),
+      threshold: 1,
+    });
+    this.alarm('OldestEvent', `An event has waited over ${props.oldestMessageAlarmSeconds} s in the queue: the worker is failing, throttled or too slow`, {
+      metric: props.queue.metricApproximateAgeOfOldestMessage({ period: minute, statistic: 'Maximum' }),
+      threshold: props.oldestMessageAlarmSeconds,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.alarm('Ingest5xx', 'The webhook answers 5xx: events are not being queued and Stripe is retrying', {
+      metric: props.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 5,
+    });
+    this.alarm('SignatureFailures', 'Many webhook signatures fail: a rotated or wrong signing secret, or someone probing the endpoint', {
+      metric: pipelineMetric('ingest', 'SignatureFailures'),
+      threshold: props.signatureFailureAlarmThreshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    this.alarm('WorkerErrors', 'The worker function itself fails (crash, timeout or out of memory)', {
+      metric: props.worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+    });
+    this.alarm('EventsFailing', 'Business actions are failing: events are being retried and may reach the DLQ', {
+      metric: pipelineMetric('worker', 'EventsFailed'),
+      threshold: 10,
+    });
+  }
+
+  private alarm(id: string, description: string, options: { metric: IMetric; threshold: number; comparisonOperator?: ComparisonOperator }): void {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric: options.metric,
+      threshold: options.threshold,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}

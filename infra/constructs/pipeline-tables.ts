@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, resourceName, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
+
+/**
+ * The event ledger and the projections, from the shared definitions. On demand, point-in-time
+ * recovery, encrypted with a KMS key (AWS managed), TTL where defined, and retained when the stack is
+ * deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
+ */
+export class PipelineTables extends Construct {
+  public readonly ledger: Table;
+  public readonly projections: Table;
+
+  constructor(scope: Construct, id: string, props: { readonly stage: string }) {
+    super(scope, id);
+    this.ledger = this.table('Ledger', props.stage, LEDGER_TABLE);
+    this.projections = this.table('Projections', props.stage, PROJECTIONS_TABLE);
+  }
+
+  private table(id: string, stage: string, definition: TableDefinition): Table {
+    return new Table(this, id, {
+      tableName: resourceName(stage, definition),
+      partitionKey: key(definition.partitionKey),
+      ...(definition.sortKey ? { sortKey: key(definition.sortKey) } : {}),
+      ...(definition.ttlAttribute ? { timeToLiveAttribute: definition.ttlAttribute } : {}),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+}
+
+function key(attribute: KeyAttribute): Attribute {
+  return { name: attribute.name, type: attribute.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER };
+}

@@ -1,0 +1,189 @@
+/**
+ * The production stack: API Gateway → ingest → SQS (+ DLQ) → worker → DynamoDB, with secrets,
+ * least-privilege grants, alarms and a dashboard. `npx cdk deploy` prints WebhookUrl, the address to
+ * register in Stripe.
+ */
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { DEFAULT_SECRET_REFRESH_SECONDS } from '../functions/shared/config';
+import { SERVICE_NAME } from '../functions/shared/observability';
+import type { PipelineConfig } from './config';
+import { EventQueues } from './constructs/event-queues';
+import { PipelineAlarms } from './constructs/pipeline-alarms';
+import { PipelineDashboard } from './constructs/pipeline-dashboard';
+import { PipelineFunction } from './constructs/pipeline-function';
+import { PipelineTables } from './constructs/pipeline-tables';
+
+export interface WebhookStackProps extends StackProps {
+  readonly config: PipelineConfig;
+}
+
+export class WebhookStack extends Stack {
+  public readonly api: HttpApi;
+  public readonly queues: EventQueues;
+  public readonly tables: PipelineTables;
+  public readonly ingest: PipelineFunction;
+  public readonly worker: PipelineFunction;
+  public readonly signingSecret: Secret;
+  public readonly apiKeySecret: Secret;
+  public readonly alarms: PipelineAlarms;
+
+  constructor(scope: Construct, id: string, props: WebhookStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const stage = config.stage;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    const workerTimeout = Duration.seconds(config.workerTimeoutSeconds);
+
+    this.queues = new EventQueues(this, 'Queues', { stage, workerTimeout });
+    this.tables = new PipelineTables(this, 'Tables', { stage });
+
+    this.signingSecret = new Secret(this, 'WebhookSigningSecret', {
+      secretName: `${stage}/stripe/webhook-signing-secrets`,
+      description: 'Stripe webhook signing secrets (whsec_…), comma-separated; put both while Stripe rolls one',
+    });
+    this.apiKeySecret = new Secret(this, 'StripeApiKey', {
+      secretName: `${stage}/stripe/api-key`,
+      description: 'Stripe restricted API key for the ops tools (read events, resend)',
+    });
+    for (const secret of [this.signingSecret, this.apiKeySecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Stripe issues these secrets; they are rolled in the Stripe Dashboard, not by a rotation Lambda. The ingest refetches the signing secrets every few minutes, so a roll needs no redeploy.',
+      });
+    }
+
+    this.ingest = new PipelineFunction(this, 'Ingest', {
+      name: 'ingest',
+      functionName: `${stage}-stripe-webhook-ingest`,
+      serviceName: SERVICE_NAME.ingest,
+      timeout: Duration.seconds(config.ingestTimeoutSeconds),
+      // More memory is more CPU: signature checks and TLS to SQS finish sooner, and cold starts shrink.
+      memorySize: 512,
+      logRetention,
+      environment: {
+        QUEUE_URL: this.queues.queue.queueUrl,
+        STRIPE_WEBHOOK_SECRET_ARN: this.signingSecret.secretArn,
+        WEBHOOK_SECRET_REFRESH_SECONDS: String(DEFAULT_SECRET_REFRESH_SECONDS),
+      },
+    });
+    this.queues.queue.grantSendMessages(this.ingest.role);
+    this.signingSecret.grantRead(this.ingest.role);
+
+    this.worker = new PipelineFunction(this, 'Worker', {
+      name: 'worker',
+      functionName: `${stage}-stripe-webhook-worker`,
+      serviceName: SERVICE_NAME.worker,
+      timeout: workerTimeout,
+      memorySize: 512,
+      logRetention,
+      environment: {
+        LEDGER_TABLE_NAME: this.tables.ledger.tableName,
+        PROJECTIONS_TABLE_NAME: this.tables.projections.tableName,
+        // A lease outlives the invocation that took it, so a live worker is never overtaken.
+        LEASE_SECONDS: String(config.workerTimeoutSeconds * 2),
+      },
+    });
+    // Exactly the operations the ledger issues: conditional updates, and puts for accounting entries.
+    this.worker.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.tables.ledger.tableArn] }));
+    this.worker.role.addToPolicy(
+      new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], resources: [this.tables.projections.tableArn] }),
+    );
+    this.worker.function.addEventSource(
+      new SqsEventSource(this.queues.queue, {
+        batchSize: config.batchSize,
+        maxBatchingWindow: Duration.seconds(config.batchingWindowSeconds),
+        reportBatchItemFailures: true,
+        maxConcurrency: config.maxConcurrency,
+      }),
+    );
+
+    this.api = this.webhookApi(config, logRetention);
+
+    this.alarms = new PipelineAlarms(this, 'Alarms', {
+      stage,
+      api: this.api,
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      worker: this.worker.function,
+      alarmEmail: config.alarmEmail,
+      oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
+      signatureFailureAlarmThreshold: config.signatureFailureAlarmThreshold,
+    });
+    new PipelineDashboard(this, 'Dashboard', {
+      stage,
+      api: this.api,
+      queue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ingest: this.ingest.function,
+      worker: this.worker.function,
+      ledger: this.tables.ledger,
+      alarms: this.alarms.alarms,
+    });
+
+    this.outputs(stage);
+  }
+
+  private webhookApi(config: PipelineConfig, logRetention: RetentionDays): HttpApi {
+    const api = new HttpApi(this, 'Api', {
+      apiName: `${config.stage}-stripe-webhooks`,
+      description: 'Receives Stripe webhooks',
+      createDefaultStage: false,
+    });
+    // Every method reaches the ingest on /webhook, so a GET gets a clear 405 rather than a bare 404.
+    const [route] = api.addRoutes({ path: '/webhook', methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Ingest', this.ingest.function) });
+    Validations.of(route!).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'Stripe cannot present IAM, JWT or Lambda-authorizer credentials. Each request is authenticated by its Stripe-Signature (HMAC-SHA256 over the raw body with the endpoint secret, 300 s replay window), checked by the ingest before anything is queued.',
+    });
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.throttleRateLimit, burstLimit: config.throttleBurstLimit },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    return api;
+  }
+
+  private outputs(stage: string): void {
+    const { queue, deadLetterQueue } = this.queues;
+    new CfnOutput(this, 'WebhookUrl', { value: `${this.api.apiEndpoint}/webhook`, description: 'Paste this into Stripe (Dashboard → Developers → Webhooks → Add endpoint)' });
+    new CfnOutput(this, 'QueueName', { value: queue.queueName });
+    new CfnOutput(this, 'DeadLetterQueueName', { value: deadLetterQueue.queueName });
+    new CfnOutput(this, 'LedgerTableName', { value: this.tables.ledger.tableName });
+    new CfnOutput(this, 'ProjectionsTableName', { value: this.tables.projections.tableName });
+    new CfnOutput(this, 'WebhookSecretName', { value: this.signingSecret.secretName, description: 'Put the whsec_ value here: aws secretsmanager put-secret-value --secret-id <name> --secret-string whsec_…' });
+    new CfnOutput(this, 'StripeApiKeySecretName', { value: this.apiKeySecret.secretName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
+    new CfnOutput(this, 'RedriveCommand', {
+      value: `npm run redrive -- --stage ${stage} --region ${this.region}`,
+      description: `Replays the DLQ (SQS StartMessageMoveTask). Or: aws sqs start-message-move-task --source-arn ${deadLetterQueue.queueArn} --destination-arn ${queue.queueArn}`,
+    });
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The production stack, checked on its synthesized CloudFormation: the properties that matter, not a
+ * snapshot. cdk-nag's AwsSolutions pack runs at synth; the stack must pass it.
+ */
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Role } from 'aws-cdk-lib/aws-iam';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName } from '../../../functions/shared/resources';
+import { createApp } from '../../../infra/app';
+import type { WebhookStack } from '../../../infra/webhook-stack';
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+describe('WebhookStack', () => {
+  let stack: WebhookStack;
+  let template: Template;
+
+  beforeAll(() => {
+    const app = new App({ context: { stage: 'prod', alarmEmail: 'ops@example.com' } });
+    ({ stack } = createApp(app));
+    // Throws if any AwsSolutions rule fails without a written acknowledgement.
+    app.synth();
+    template = Template.fromStack(stack);
+  }, 120_000);
+
+  const ref = (construct: { node: { defaultChild?: unknown } }) => stack.resolve((construct.node.defaultChild as { ref: string }).ref);
+  const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [stack.getLogicalId(construct.node.defaultChild as never), 'Arn'] });
+  const statementsOf = (role: Role): Statement[] => {
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(role.node.defaultChild as never) }] } });
+    return Object.values(policies).flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+  };
+  const actions = (statement: Statement) => [statement.Action].flat().sort();
+
+  describe('queues', () => {
+    it('dead-letters an event after maxReceiveCount 5, and keeps dead letters 14 days', () => {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: resourceName('prod', QUEUES.events),
+        RedrivePolicy: { deadLetterTargetArn: arnOf(stack.queues.deadLetterQueue), maxReceiveCount: QUEUES.maxReceiveCount },
+      });
+      expect(QUEUES.maxReceiveCount).toBe(5);
+      template.hasResourceProperties('AWS::SQS::Queue', { QueueName: resourceName('prod', QUEUES.deadLetters), MessageRetentionPeriod: 14 * 24 * 3600 });
+    });
+
+    it('sets the visibility timeout to 6× the worker timeout', () => {
+      const timeout = template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'prod-stripe-webhook-worker' } });
+      const workerTimeout = (Object.values(timeout)[0] as { Properties: { Timeout: number } }).Properties.Timeout;
+      template.hasResourceProperties('AWS::SQS::Queue', { QueueName: resourceName('prod', QUEUES.events), VisibilityTimeout: workerTimeout * 6 });
+    });
+
+    it('encrypts both queues and refuses requests without TLS', () => {
+      template.resourcePropertiesCountIs('AWS::SQS::Queue', { SqsManagedSseEnabled: true }, 2);
+      template.resourcePropertiesCountIs(
+        'AWS::SQS::QueuePolicy',
+        { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
+        2,
+      );
+    });
+  });
+
+  describe('worker event source', () => {
+    it('reports batch item failures, batches, and caps concurrency', () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(stack.queues.queue),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 1,
+        ScalingConfig: { MaximumConcurrency: 20 },
+      });
+    });
+  });
+
+  describe('tables', () => {
+    it.each([LEDGER_TABLE, PROJECTIONS_TABLE])('$name: on demand, point-in-time recovery, KMS encryption, retained', (definition) => {
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({
+          TableName: resourceName('prod', definition),
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        }),
+      });
+    });
+
+    it('expires ledger items through TTL', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: resourceName('prod', LEDGER_TABLE),
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      });
+    });
+  });
+
+  describe('functions', () => {
+    it('run on arm64 and the newest Node.js runtime, with source maps', () => {
+      template.resourcePropertiesCountIs(
+        'AWS::Lambda::Function',
+        { Runtime: 'nodejs24.x', Architectures: ['arm64'], Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) } },
+        2,
+      );
+    });
+
+    it('give the ingest its queue and secret by reference, never a secret value', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'prod-stripe-webhook-ingest',
+        Environment: { Variables: Match.objectLike({ QUEUE_URL: ref(stack.queues.queue), STRIPE_WEBHOOK_SECRET_ARN: ref(stack.signingSecret) }) },
+      });
+      expect(JSON.stringify(template.toJSON())).not.toMatch(/whsec_[A-Za-z0-9]{6,}/);
+    });
+  });
+
+  describe('least-privilege grants', () => {
+    it('ingest: send to the queue and read its secret, nothing else', () => {
+      const statements = statementsOf(stack.ingest.role);
+      expect(statements.map((statement) => [actions(statement), statement.Resource])).toEqual(
+        expect.arrayContaining([
+          [['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], arnOf(stack.queues.queue)],
+          [['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'], ref(stack.signingSecret)],
+        ]),
+      );
+      expect(statements).toHaveLength(3);
+      expect(statements.flatMap(actions).filter((action) => !/^(sqs|secretsmanager):|^logs:(CreateLogStream|PutLogEvents)$/.test(action))).toEqual([]);
+    });
+
+    it('worker: consume the queue and write its two tables, nothing else', () => {
+      const statements = statementsOf(stack.worker.role);
+      expect(statements.map((statement) => [actions(statement), statement.Resource])).toEqual(
+        expect.arrayContaining([
+          [['dynamodb:UpdateItem'], arnOf(stack.tables.ledger)],
+          [['dynamodb:PutItem', 'dynamodb:UpdateItem'], arnOf(stack.tables.projections)],
+          [['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], arnOf(stack.queues.queue)],
+        ]),
+      );
+      expect(statements).toHaveLength(4);
+    });
+
+    it('grants no action on every resource', () => {
+      const all = [...statementsOf(stack.ingest.role), ...statementsOf(stack.worker.role)];
+      expect(all.filter((statement) => statement.Resource === '*')).toEqual([]);
+      expect(all.flatMap(actions).filter((action) => action.endsWith('*'))).toEqual([]);
+    });
+
+    it('lets each function write only to its own log group', () => {
+      const logStatements = statementsOf(stack.ingest.role).filter((statement) => actions(statement).includes('logs:PutLogEvents'));
+      expect(logStatements).toEqual([
+        expect.objectContaining({ Resource: { 'Fn::Join': ['', [arnOf(stack.ingest.logGroup), ':*']] } }),
+      ]);
+    });
+  });
+
+  describe('observability', () => {
+    it('has six alarms, each notifying the encrypted alarm topic on alarm and on recovery', () => {
+      const topic = ref(stack.alarms.topic);
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] }, 6);
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    });
+
+    it('alarms as soon as one event is in the DLQ', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [stack.getLogicalId(stack.queues.deadLetterQueue.node.defaultChild as never), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    });
+
+    it('alarms on the age of the oldest event, ingest 5xx, signature failures and worker errors', () => {
+      for (const metric of ['ApproximateAgeOfOldestMessage', '5xx', 'Errors']) template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metric });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'StripeWebhooks',
+        MetricName: 'SignatureFailures',
+        Dimensions: [{ Name: 'service', Value: 'stripe-webhook-ingest' }],
+      });
+    });
+
+    it('has a dashboard', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+
+  describe('API', () => {
+    it('routes /webhook to the ingest, throttled, with access logs', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'ANY /webhook' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      });
+    });
+
+    it('outputs the webhook URL, resource names and a redrive command', () => {
+      const outputs = template.findOutputs('*');
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining(['WebhookUrl', 'QueueName', 'DeadLetterQueueName', 'LedgerTableName', 'ProjectionsTableName', 'WebhookSecretName', 'StripeApiKeySecretName', 'RedriveCommand']),
+      );
+      expect(JSON.stringify(outputs.WebhookUrl)).toContain('/webhook');
+      expect(JSON.stringify(outputs.RedriveCommand)).toContain('npm run redrive -- --stage prod');
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('fails synth on a violation that has no written acknowledgement', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Violating');
+    new Queue(stack, 'PlainQueue');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
