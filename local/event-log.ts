@@ -16,10 +16,18 @@ interface Trace {
 
 export type Print = (line: string) => void;
 
+export type Outcome = 'completed' | 'ignored' | 'duplicate' | 'failed';
+export type OutcomeListener = (eventId: string, outcome: Outcome, at: number) => void;
+
 export class EventLog {
   private readonly traces = new Map<string, Trace>();
 
-  constructor(private readonly print: Print, private readonly capacity = 10_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly print: Print,
+    private readonly onOutcome?: OutcomeListener,
+    private readonly capacity = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The ingest answered 200: the event is on the queue. */
   queued(eventId: string, type: string, payload: string, ackMs: number): void {
@@ -34,7 +42,8 @@ export class EventLog {
     this.print(`${clock(this.now())} ✗ ${status} ${reason}`);
   }
 
-  outcome(eventId: string, type: string, outcome: 'completed' | 'ignored' | 'duplicate' | 'failed', detail?: string): void {
+  outcome(eventId: string, type: string, outcome: Outcome, detail?: string): void {
+    this.onOutcome?.(eventId, outcome, this.now());
     const trace = this.traces.get(eventId);
     if (trace && outcome !== 'duplicate') trace.attempts += 1;
     const since = trace ? ` ${this.now() - trace.receivedAt} ms after receipt` : '';
