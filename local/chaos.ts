@@ -29,9 +29,18 @@ export class InjectedFault extends Error {
   readonly name = 'InjectedFault';
 }
 
+export interface InjectedCounts {
+  enqueueFailures: number;
+  workerFailures: number;
+  crashesAfterCommit: number;
+  failTypeFailures: number;
+}
+
 export class Chaos {
   private settings: ChaosSettings;
   private readonly random: () => number;
+  /** How many faults were injected, for drill reports. */
+  readonly injected: InjectedCounts = { enqueueFailures: 0, workerFailures: 0, crashesAfterCommit: 0, failTypeFailures: 0 };
 
   constructor(settings: Partial<ChaosSettings> = {}, seed?: number) {
     this.settings = validateChaos({ ...NO_CHAOS, ...settings });
@@ -54,7 +63,10 @@ export class Chaos {
 
   wrapEnqueue(enqueue: (message: QueuedMessage) => Promise<void>): (message: QueuedMessage) => Promise<void> {
     return async (message) => {
-      if (this.roll(this.settings.enqueueFailRate)) throw new NotQueuedError('Injected fault: SQS refused the message');
+      if (this.roll(this.settings.enqueueFailRate)) {
+        this.injected.enqueueFailures += 1;
+        throw new NotQueuedError('Injected fault: SQS refused the message');
+      }
       return enqueue(message);
     };
   }
@@ -66,12 +78,16 @@ export class Chaos {
         const handler = registry.find(type);
         if (this.settings.failTypes.includes(type)) {
           return () => {
+            this.injected.failTypeFailures += 1;
             throw new InjectedFault(`Injected fault: events of type ${type} fail (failTypes)`);
           };
         }
         if (!handler) return undefined;
         return (event: Stripe.Event) => {
-          if (this.roll(this.settings.workerFailRate)) throw new InjectedFault('Injected fault: the action failed');
+          if (this.roll(this.settings.workerFailRate)) {
+            this.injected.workerFailures += 1;
+            throw new InjectedFault('Injected fault: the action failed');
+          }
           return handler(event);
         };
       },
@@ -85,6 +101,7 @@ export class Chaos {
       commit: async (...args) => {
         const result = await ledger.commit(...args);
         if (result.outcome === 'completed' && this.roll(this.settings.workerCrashAfterCommitRate)) {
+          this.injected.crashesAfterCommit += 1;
           throw new InjectedFault('Injected fault: the worker crashed after its commit');
         }
         return result;
