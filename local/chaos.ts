@@ -106,6 +106,15 @@ export class Chaos {
         }
         return result;
       },
+      commitAll: async (entries, now) => {
+        const committed = await ledger.commitAll(entries, now);
+        if (committed && entries.some(() => this.roll(this.settings.workerCrashAfterCommitRate))) {
+          this.injected.crashesAfterCommit += 1;
+          // The whole invocation dies: no message of the batch is acknowledged.
+          throw new InjectedFault('Injected fault: the worker crashed after a batch commit');
+        }
+        return committed;
+      },
     };
   }
 }
@@ -114,6 +123,8 @@ export class Chaos {
 export function delegate(ledger: Ledger): Ledger {
   return {
     commit: (...args) => ledger.commit(...args),
+    commitAll: (...args) => ledger.commitAll(...args),
+    itemKeys: (...args) => ledger.itemKeys(...args),
     recordIgnored: (...args) => ledger.recordIgnored(...args),
     acquireLease: (...args) => ledger.acquireLease(...args),
     recordFailure: (...args) => ledger.recordFailure(...args),

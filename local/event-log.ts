@@ -74,6 +74,11 @@ export class EventLog {
         this.outcome(event.id, event.type, result.outcome === 'completed' ? 'completed' : 'duplicate');
         return result;
       },
+      commitAll: async (entries, now) => {
+        const committed = await ledger.commitAll(entries, now);
+        if (committed) for (const { event } of entries) this.outcome(event.id, event.type, 'completed');
+        return committed;
+      },
       recordIgnored: async (event, now) => {
         const result = await ledger.recordIgnored(event, now);
         this.outcome(event.id, event.type, result);

@@ -64,7 +64,16 @@ export interface LedgerOptions {
 }
 
 /** What the worker core needs of a ledger; decorators (fault injection, local tracing) implement it too. */
-export type Ledger = Pick<DynamoLedger, 'commit' | 'recordIgnored' | 'acquireLease' | 'recordFailure'>;
+export type Ledger = Pick<DynamoLedger, 'commit' | 'commitAll' | 'itemKeys' | 'recordIgnored' | 'acquireLease' | 'recordFailure'>;
+
+/** One event's share of a combined commit. */
+export interface CommitEntry {
+  readonly event: LedgerEvent;
+  readonly writes: readonly ProjectionWrite[];
+}
+
+/** Items one TransactWriteItems may hold. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
 const MAX_ERROR_LENGTH = 1000;
 
@@ -107,6 +116,36 @@ export class DynamoLedger {
       }
     }
     throw new CommitConflictError(`Commit of ${event.id} kept failing its conditions`);
+  }
+
+  /**
+   * Commits several events at once (each marked completed with its writes) in ONE TransactWriteItems:
+   * the fast path for a batch whose events are all new. Returns false, having written nothing, when
+   * any condition fails (a duplicate, a stale write, a conflict): the caller then commits those events
+   * one by one, where each case is handled. The entries must not touch the same item twice.
+   */
+  async commitAll(entries: readonly CommitEntry[], now: number): Promise<boolean> {
+    const items = entries.flatMap(({ event, writes }) => [
+      this.completionUpdate(event, { kind: 'direct' }, 0, now),
+      ...writes.flatMap((write) => this.projectionItems(write, event.id, now)),
+    ]);
+    if (items.length > MAX_TRANSACTION_ITEMS) throw new RangeError(`${items.length} items exceed one transaction`);
+    try {
+      await this.db.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  /** The items a commit of these writes touches, as `table|key` strings, to keep a combined commit free of repeats. */
+  itemKeys(eventId: string, writes: readonly ProjectionWrite[]): string[] {
+    const projection = (key: { pk: string; sk: string }) => `${this.options.projectionsTableName}|${key.pk}|${key.sk}`;
+    return [
+      `${this.options.ledgerTableName}|${eventId}`,
+      ...writes.flatMap((write) => [projection(write.key), ...(write.kind === 'entry' ? write.totals.map((total) => projection(total.key)) : [])]),
+    ];
   }
 
   /** Records an event whose type has no handler. Returns 'duplicate' if the event was already done. */

@@ -173,6 +173,63 @@ describe('worker', () => {
       for (const event of good) expect((await ledgerRecord(event.id))?.status).toMatch(/completed|ignored/);
     });
 
+    function countingClient() {
+      const client = newClient();
+      const calls: string[] = [];
+      client.middlewareStack.add((next, context) => async (args) => {
+        calls.push(context.commandName!);
+        return next(args);
+      }, { step: 'initialize' });
+      return { client, calls };
+    }
+
+    it('commits a batch of new events in one transaction', async () => {
+      const { client, calls } = countingClient();
+      const handler = createWorkerHandler(depsFor({ client }).deps);
+      const events = Array.from({ length: 10 }, () => sampleEvent('payment_intent.succeeded'));
+
+      const response = await handler({ Records: events.map((event) => sqsRecord(event)) });
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(calls).toEqual(['TransactWriteItemsCommand']);
+      for (const event of events) {
+        expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+        expect(await projection(projectionKeys.order(event.data.object.id))).toMatchObject({ status: 'ready_to_fulfil' });
+      }
+      client.destroy();
+    });
+
+    it('falls back to one commit per event when the batch holds a duplicate, and still does each effect once', async () => {
+      const { deps } = depsFor();
+      const handler = createWorkerHandler(deps);
+      const first = sampleEvent('payout.paid', { object: { amount: 1000 } });
+      await handler({ Records: [sqsRecord(first)] });
+      const fresh = [sampleEvent('payout.paid', { object: { amount: 20, currency: 'eur' } }), sampleEvent('transfer.created', { object: { amount: 300, currency: 'gbp' } })];
+
+      const response = await handler({ Records: [sqsRecord(first), ...fresh.map((event) => sqsRecord(event))] });
+
+      expect(response.batchItemFailures).toEqual([]);
+      const totals = Object.fromEntries((await ledgerEntries()).filter((item) => item.sk.startsWith('total#')).map((item) => [item.currency, item]));
+      expect(totals.usd).toMatchObject({ amount: 1000, entries: 1 });
+      expect(totals.eur).toMatchObject({ amount: 20, entries: 1 });
+      expect(totals.gbp).toMatchObject({ amount: 300, entries: 1 });
+      expect(await ledgerRecord(first.id)).toMatchObject({ attempts: 1 });
+    });
+
+    it('splits events that touch the same item into separate transactions', async () => {
+      const { client, calls } = countingClient();
+      const handler = createWorkerHandler(depsFor({ client }).deps);
+      // Every payout adds to the same USD total: one transaction may not update an item twice.
+      const payouts = Array.from({ length: 4 }, (_, index) => sampleEvent('payout.paid', { object: { amount: 100 * (index + 1) } }));
+
+      const response = await handler({ Records: payouts.map((event) => sqsRecord(event)) });
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(calls.filter((call) => call === 'TransactWriteItemsCommand')).toHaveLength(4);
+      expect((await ledgerEntries()).find((item) => item.sk === 'total#usd')).toMatchObject({ amount: 1000, entries: 4 });
+      client.destroy();
+    });
+
     it('reports every message of a batch that fails whole, instead of throwing', async () => {
       const handler = createWorkerHandler(depsFor().deps);
       const response = await handler({ Records: [sqsRecord('x', { messageId: 'a' }), sqsRecord('y', { messageId: 'b' })] });
