@@ -58,9 +58,11 @@ export function stopChild(child: ChildProcess): Promise<void> {
 
 export interface LoadResult {
   readonly sent: number;
+  /** Requests that got no answer (connection refused or timed out). */
+  readonly errors: number;
   readonly ackMs: number[];
   readonly statuses: Map<number, number>;
-  /** POST start time (ms, performance.now()) by event id. */
+  /** POST start time (epoch ms) by event id. */
   readonly startedAt: Map<string, number>;
   readonly firstAt: number;
   readonly lastAt: number;
@@ -80,17 +82,28 @@ export async function load(url: string, next: () => Delivery, options: { rate?: 
   const ackMs: number[] = [];
   const statuses = new Map<number, number>();
   const startedAt = new Map<string, number>();
-  const firstAt = performance.now();
+  const firstAt = Date.now();
   let sent = 0;
+  let errors = 0;
   const post = async () => {
     const delivery = next();
     const start = performance.now();
-    startedAt.set(delivery.id, start);
+    startedAt.set(delivery.id, Date.now());
     sent += 1;
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': delivery.header }, body: delivery.body });
-    await response.arrayBuffer();
-    ackMs.push(performance.now() - start);
-    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': delivery.header },
+        body: delivery.body,
+        signal: AbortSignal.timeout(30_000),
+      });
+      await response.arrayBuffer();
+      ackMs.push(performance.now() - start);
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    } catch {
+      errors += 1;
+      startedAt.delete(delivery.id);
+    }
   };
   const end = firstAt + options.durationMs;
   if (options.rate) {
@@ -98,7 +111,7 @@ export async function load(url: string, next: () => Delivery, options: { rate?: 
     for (let index = 0; ; index++) {
       const due = firstAt + (index * 1000) / options.rate;
       if (due >= end) break;
-      const wait = due - performance.now();
+      const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const request = post().finally(() => inFlight.delete(request));
       inFlight.add(request);
@@ -107,9 +120,9 @@ export async function load(url: string, next: () => Delivery, options: { rate?: 
   } else {
     await Promise.all(
       Array.from({ length: options.concurrency ?? 16 }, async () => {
-        while (performance.now() < end) await post();
+        while (Date.now() < end) await post();
       }),
     );
   }
-  return { sent, ackMs, statuses, startedAt, firstAt, lastAt: performance.now() };
+  return { sent, errors, ackMs, statuses, startedAt, firstAt, lastAt: Date.now() };
 }

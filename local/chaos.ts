@@ -15,6 +15,7 @@ import { NotQueuedError } from '../functions/shared/errors';
 import type { QueuedMessage } from '../functions/ingest/receive-webhook';
 import type { Ledger } from '../functions/worker/ledger';
 import type { Registry } from '../functions/worker/registry';
+import { seededRandom } from './random';
 
 export interface ChaosSettings {
   readonly workerFailRate: number;
@@ -44,7 +45,7 @@ export class Chaos {
 
   constructor(settings: Partial<ChaosSettings> = {}, seed?: number) {
     this.settings = validateChaos({ ...NO_CHAOS, ...settings });
-    this.random = seed === undefined ? Math.random : mulberry32(seed);
+    this.random = seed === undefined ? Math.random : seededRandom(seed);
   }
 
   get current(): ChaosSettings {
@@ -154,16 +155,4 @@ export function validateChaos(settings: ChaosSettings): ChaosSettings {
     throw new RangeError('failTypes must be an array of event types');
   }
   return { ...settings, failTypes: [...settings.failTypes] };
-}
-
-/** A small seeded PRNG: the same seed gives the same sequence of faults. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

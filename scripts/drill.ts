@@ -18,6 +18,7 @@ import { projectionKeys } from '../functions/shared/projection-keys';
 import type { LedgerRecord } from '../functions/worker/ledger';
 import { NO_CHAOS, type ChaosSettings } from '../local/chaos';
 import type { Outcome } from '../local/event-log';
+import { seededRandom, shuffle } from '../local/random';
 import { sampleEvent } from '../local/sample-events';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { moveDeadLetters, peekDeadLetters } from './dead-letters';
@@ -71,7 +72,7 @@ interface Expectations {
 export async function runDrill(options: DrillOptions = {}): Promise<DrillReport> {
   const started = Date.now();
   const print = options.print ?? (() => undefined);
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const { planned, expect } = plan(options.events ?? 2000, random);
   const chaos = { ...NO_CHAOS, workerFailRate: 0.1, workerCrashAfterCommitRate: 0.1, enqueueFailRate: 0.1, ...options.chaos, failTypes: [POISON_TYPE] };
 
@@ -288,26 +289,6 @@ async function until(condition: () => boolean | Promise<boolean>, deadline: numb
     if (Date.now() > deadline) throw new Error(`Drill timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-function shuffle<T>(items: T[], random: () => number): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
-  }
-  return copy;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 export function formatReport(report: DrillReport): string {

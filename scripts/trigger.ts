@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import Stripe from 'stripe';
 import { devSecret } from '../local/dev-secret';
+import { shuffle } from '../local/random';
 import { SAMPLE_OBJECTS, isSampleEventType, sampleEvent } from '../local/sample-events';
 import { parseSecretList } from '../functions/shared/config';
 
@@ -67,15 +68,6 @@ export async function trigger(options: TriggerOptions): Promise<TriggerResult> {
     print(`[${response.status} POST] ${response.ok ? 'OK' : text} ${delivery.type} ${delivery.id}`);
   }
   return { sent: deliveries.length, byStatus, eventIds: events.map((event) => event.id) };
-}
-
-function shuffle<T>(items: T[]): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index--) {
-    const other = Math.floor(Math.random() * (index + 1));
-    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
-  }
-  return copy;
 }
 
 async function main(): Promise<void> {

@@ -28,7 +28,9 @@ export const QUEUES: PipelineQueues = {
   events: {
     name: 'stripe-events',
     visibilityTimeoutSeconds: 30,
-    retentionSeconds: 4 * 24 * 3600,
+    // Longer than Stripe's 3-day retry window, so a backlog built during a long outage is not dropped;
+    // shorter than the DLQ's, because a dead-lettered message keeps its original age.
+    retentionSeconds: 7 * 24 * 3600,
     maxMessageBytes: MAX_MESSAGE_BYTES,
   },
   deadLetters: {
