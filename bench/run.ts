@@ -141,7 +141,7 @@ ${Object.entries(r.cold).map(([name, c]) => `| ${name} | ${c.sizeKb} | ${c.loadM
 
 ## End to end on the local stack
 
-\\`npm start\` in its own process (DynamoDB Local, the SQS emulator, the ingest, the poller with 2
+\`npm start\` in its own process (DynamoDB Local, the SQS emulator, the ingest, the poller with 2
 concurrent batches of up to 30, the worker), driven over HTTP by this process with signed
 \`payment_intent.succeeded\` events (a 3-item transaction each). Ack latency is POST to response;
 POST-to-completed runs from the POST to the time stamp of the stack's completion line for the event.
