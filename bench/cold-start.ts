@@ -10,7 +10,11 @@ import { bundleFunctions, type FunctionName } from '../scripts/bundle';
 import { median, round } from './stats';
 
 const ENV: Record<FunctionName, Record<string, string>> = {
-  ingest: { QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench', STRIPE_WEBHOOK_SECRET: 'whsec_bench' },
+  // Configured as on AWS (secrets from Secrets Manager, fetched at the first request, not at load).
+  ingest: {
+    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
+    STRIPE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
+  },
   worker: { LEDGER_TABLE_NAME: 'bench-ledger', PROJECTIONS_TABLE_NAME: 'bench-projections' },
 };
 

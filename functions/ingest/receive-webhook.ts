@@ -43,9 +43,9 @@ export async function receiveWebhook(request: WebhookRequest, deps: ReceiveDeps)
 
   const receivedAt = deps.now();
   await verifyWithCurrentSecrets(request, deps, receivedAt);
-  const event = parseEvent(request.body);
-
+  // Decoded once: parsed here, and queued as the message body.
   const body = request.body.toString('utf8');
+  const event = parseEvent(body);
   const attributes = messageAttributes(event, new Date(receivedAt));
   const size = messageSize(Buffer.byteLength(body), attributes);
   if (size > deps.maxMessageBytes) throw tooLarge(size, deps.maxMessageBytes);

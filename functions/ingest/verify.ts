@@ -33,7 +33,7 @@ const TOO_OLD_MESSAGE = 'Timestamp outside the tolerance zone';
  */
 export function verifyStripeEvent(rawBody: Buffer, signatureHeader: string | undefined, options: VerifyOptions): Stripe.Event {
   verifySignature(rawBody, signatureHeader, options);
-  return parseEvent(rawBody);
+  return parseEvent(rawBody.toString('utf8'));
 }
 
 export function verifySignature(rawBody: Buffer, signatureHeader: string | undefined, options: VerifyOptions): void {
@@ -82,11 +82,11 @@ export function verifySignature(rawBody: Buffer, signatureHeader: string | undef
   }
 }
 
-/** Parses the verified body. Only called after the signature matched, so the bytes are Stripe's. */
-export function parseEvent(rawBody: Buffer): Stripe.Event {
+/** Parses the verified body, decoded as UTF-8. Only called after the signature matched, so the bytes are Stripe's. */
+export function parseEvent(body: string): Stripe.Event {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(rawBody.toString('utf8'));
+    parsed = JSON.parse(body);
   } catch {
     throw new InvalidEventError('Body is not valid JSON');
   }
