@@ -1,6 +1,7 @@
 /**
- * The SQS adapter: a batch of messages → processEvent for each, answered with a partial batch
- * response so that one failing event never sends its batch-mates back to the queue.
+ * The SQS adapter: a batch of messages → the batch's new events committed together (process-batch),
+ * the rest through processEvent one by one, answered with a partial batch response so that one
+ * failing event never sends its batch-mates back to the queue.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
