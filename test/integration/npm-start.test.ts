@@ -10,7 +10,8 @@ import { freePort } from '../../local/emulators';
 const ROOT = join(__dirname, '..', '..');
 
 function startCli(env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string } {
-  const child = spawn(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'local/start.ts'], {
+  // One process (tsx as a loader, not its CLI wrapper), so that killing it kills the stack itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
   });
@@ -57,6 +58,24 @@ describe('npm start', () => {
 
       expect(output()).toContain('Stopped.');
       for (const emulatorPort of [port, Number(dynamoPort), Number(sqsPort)]) expect(await isListening(emulatorPort)).toBe(false);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('leaves no emulator running when it is killed outright, without a chance to clean up', async () => {
+    const { child, output } = startCli({ PORT: String(await freePort()) });
+    try {
+      await waitForOutput(output, /Ready in/);
+      const [, dynamoPort, sqsPort] = output().match(/DynamoDB Local http:\/\/127\.0\.0\.1:(\d+) · SQS http:\/\/127\.0\.0\.1:(\d+)/)!;
+      child.kill('SIGKILL');
+      await exitOf(child);
+
+      const deadline = Date.now() + 15_000;
+      while ((await isListening(Number(dynamoPort))) || (await isListening(Number(sqsPort)))) {
+        if (Date.now() > deadline) throw new Error('An emulator outlived the process that started it');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     } finally {
       child.kill('SIGKILL');
     }
