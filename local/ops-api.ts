@@ -2,7 +2,7 @@
  * The local ops API (JSON, same port as the webhook): events from the ledger, the dead-letter queue
  * and its redrive, the business projections, readiness and fault injection.
  */
-import { GetItemCommand, QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { projectionKeys } from '../functions/shared/projection-keys';
@@ -11,6 +11,7 @@ import { moveDeadLetters, peekDeadLetters } from '../scripts/dead-letters';
 import type { Chaos, ChaosSettings } from './chaos';
 import type { PipelineResources } from './create-resources';
 import type { EventLog } from './event-log';
+import { queryPartition, scanAll } from './table-reads';
 
 export interface OpsDeps {
   readonly sqs: SQSClient;
@@ -70,7 +71,7 @@ export async function handleOps(method: string, url: URL, body: string, deps: Op
     if ((match = route(/^\/api\/disputes\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.dispute(decodeURIComponent(match[1]!)), 'dispute'));
     if ((match = route(/^\/api\/orders\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.order(decodeURIComponent(match[1]!)), 'order'));
     if (route(/^\/api\/balance$/, 'GET')) {
-      const items = await queryPartition(deps, 'balance');
+      const items = await projectionPartition(deps, 'balance');
       return ok({ currencies: Object.fromEntries(items.map(({ pk: _pk, sk: _sk, ...item }) => [item.currency, item])) });
     }
     if (route(/^\/api\/chaos$/, 'PUT')) {
@@ -111,13 +112,7 @@ async function listEvents(deps: OpsDeps, query: URLSearchParams) {
   const limit = Number(query.get('limit') ?? 50);
   if (status && !STATUSES.has(status)) throw new HttpError(400, `status must be one of ${[...STATUSES].join(', ')}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
-  const records: LedgerRecord[] = [];
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await deps.db.send(new ScanCommand({ TableName: deps.resources.ledgerTableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    records.push(...(page.Items ?? []).map((item) => unmarshall(item) as LedgerRecord));
-    startKey = page.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
+  const records = await scanAll<LedgerRecord>(deps.db, deps.resources.ledgerTableName);
   const events = records
     .filter((record) => (!status || record.status === status) && (!type || record.type === type))
     .sort((a, b) => (b.receivedAt ?? '').localeCompare(a.receivedAt ?? ''))
@@ -148,23 +143,8 @@ async function eventDetail(deps: OpsDeps, eventId: string) {
   return { ...eventSummary(record), ...(record.skippedWrites ? { skippedWrites: record.skippedWrites } : {}), ...(payload ? { payload: JSON.parse(payload) } : {}) };
 }
 
-async function queryPartition(deps: OpsDeps, pk: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await deps.db.send(
-      new QueryCommand({
-        TableName: deps.resources.projectionsTableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    startKey = page.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
-  return items;
+function projectionPartition(deps: OpsDeps, pk: string): Promise<Record<string, unknown>[]> {
+  return queryPartition(deps.db, deps.resources.projectionsTableName, pk);
 }
 
 async function projection(deps: OpsDeps, key: { pk: string; sk: string }, what: string) {
@@ -177,7 +157,7 @@ async function projection(deps: OpsDeps, key: { pk: string; sk: string }, what: 
 }
 
 async function customer(deps: OpsDeps, customerId: string) {
-  const items = await queryPartition(deps, projectionKeys.membership(customerId).pk);
+  const items = await projectionPartition(deps, projectionKeys.membership(customerId).pk);
   if (items.length === 0) throw new HttpError(404, `No customer ${customerId}`);
   const strip = ({ pk: _pk, sk: _sk, ...item }: Record<string, unknown>) => item;
   return {
@@ -188,7 +168,7 @@ async function customer(deps: OpsDeps, customerId: string) {
 }
 
 async function accountingLedger(deps: OpsDeps) {
-  const items = await queryPartition(deps, 'ledger');
+  const items = await projectionPartition(deps, 'ledger');
   const entries = items
     .filter((item) => String(item.sk).startsWith('entry#'))
     .map(({ pk: _pk, sk: _sk, ...entry }) => entry)

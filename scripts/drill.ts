@@ -10,9 +10,7 @@
  *   npm run drill -- --events 5000 --seed 7
  */
 import { parseArgs } from 'node:util';
-import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import { projectionKeys } from '../functions/shared/projection-keys';
 import type { LedgerRecord } from '../functions/worker/ledger';
@@ -21,6 +19,7 @@ import type { Outcome } from '../local/event-log';
 import { seededRandom, shuffle } from '../local/random';
 import { sampleEvent } from '../local/sample-events';
 import { startLocalStack, type LocalStack } from '../local/stack';
+import { queryPartition, scanAll } from '../local/table-reads';
 import { moveDeadLetters, peekDeadLetters } from './dead-letters';
 
 export interface DrillOptions {
@@ -208,16 +207,8 @@ async function send(stack: LocalStack, deliveries: Planned[], senders: number): 
 }
 
 async function verify(stack: LocalStack, planned: Planned[], expect: Expectations, commits: Map<string, number>): Promise<Check[]> {
-  const ledger = new Map<string, LedgerRecord>();
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await stack.db.send(new ScanCommand({ TableName: stack.resources.ledgerTableName, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) {
-      const record = unmarshall(item) as LedgerRecord;
-      ledger.set(record.eventId, record);
-    }
-    startKey = page.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
+  const records = await scanAll<LedgerRecord>(stack.db, stack.resources.ledgerTableName);
+  const ledger = new Map(records.map((record) => [record.eventId, record]));
 
   const ids = planned.map((item) => item.event.id);
   const finished = ids.filter((id) => ['completed', 'ignored'].includes(ledger.get(id)?.status ?? ''));
@@ -253,17 +244,8 @@ async function verify(stack: LocalStack, planned: Planned[], expect: Expectation
   ];
 }
 
-async function queryAll(stack: LocalStack, pk: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, never> | undefined;
-  do {
-    const page = await stack.db.send(
-      new QueryCommand({ TableName: stack.resources.projectionsTableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-    );
-    items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-    startKey = page.LastEvaluatedKey as typeof startKey;
-  } while (startKey);
-  return items;
+function queryAll(stack: LocalStack, pk: string): Promise<Record<string, unknown>[]> {
+  return queryPartition(stack.db, stack.resources.projectionsTableName, pk);
 }
 
 async function getProjection(stack: LocalStack, key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
