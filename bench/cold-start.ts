@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleFunctions, type FunctionName } from '../scripts/bundle';
+import { bundleFunctions, type FunctionName } from '../infra/bundle';
 import { median, round } from './stats';
 
 const ENV: Record<FunctionName, Record<string, string>> = {

@@ -6,7 +6,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
 import { registry } from '../functions/worker/actions';
-import { DynamoLedger } from '../functions/worker/ledger';
+import { DynamoLedger } from '../functions/worker/dynamo-ledger';
 import { createPipelineResources } from '../local/create-resources';
 import { LOCAL_AWS } from '../local/emulators';
 import { sampleEvent } from '../local/sample-events';
@@ -27,11 +27,14 @@ export async function emulatorCeilings(endpoints: { sqs: string; dynamodb: strin
   const handler = registry.find('payment_intent.succeeded')!;
   const entry = () => {
     const event = sampleEvent('payment_intent.succeeded');
-    return { event: { id: event.id, type: event.type, created: event.created, livemode: false }, writes: handler(event).writes };
+    return { event: { id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' as const }, writes: handler(event).writes };
   };
   const send = () => sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: JSON.stringify(sampleEvent('payment_intent.succeeded')) }));
-  const single = () => ledger.commitAll([entry()], Date.now());
-  const ten = () => ledger.commitAll(Array.from({ length: 10 }, entry), Date.now());
+  const single = () => {
+    const { event, writes } = entry();
+    return ledger.commit(event, writes, { kind: 'direct' }, Date.now());
+  };
+  const ten = () => ledger.commitTogether(Array.from({ length: 10 }, entry), Date.now());
   // Warm-up (JIT in the JVM and in Node), then measure.
   await rate(300, 8, send);
   await rate(300, 8, single);

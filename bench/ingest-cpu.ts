@@ -6,11 +6,9 @@
 import { createHash } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
-import { createIngestHandler } from '../functions/ingest/api-gateway';
-import { sqsEnqueue } from '../functions/ingest/enqueue';
-import { SecretCache, staticSecrets } from '../functions/ingest/secrets';
 import { verifyStripeEvent } from '../functions/ingest/verify';
-import { MAX_MESSAGE_BYTES } from '../functions/shared/resources';
+import { wireIngest } from '../functions/ingest/wiring';
+import { loadIngestConfig } from '../functions/shared/config';
 import { LOCAL_AWS } from '../local/emulators';
 import { sampleEvent } from '../local/sample-events';
 import { microsSince, percentile, round } from './stats';
@@ -38,12 +36,9 @@ function signedRequests(count: number) {
 
 function handlerFor(sqs: SQSClient, queueUrl: string) {
   const noop = () => undefined;
-  return createIngestHandler({
-    secrets: new SecretCache(staticSecrets([SECRET]), { refreshMs: Infinity }),
-    enqueue: sqsEnqueue(sqs, queueUrl),
-    toleranceSeconds: 300,
-    maxMessageBytes: MAX_MESSAGE_BYTES,
-    now: Date.now,
+  return wireIngest({
+    config: loadIngestConfig({ QUEUE_URL: queueUrl, STRIPE_WEBHOOK_SECRET: SECRET }),
+    sqs,
     log: { debug: noop, info: noop, warn: noop, error: noop },
     count: noop,
   });

@@ -9,7 +9,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import { createDynamoDbClient } from '../functions/shared/clients';
 import { registry } from '../functions/worker/actions';
-import { DynamoLedger } from '../functions/worker/ledger';
+import { DynamoLedger } from '../functions/worker/dynamo-ledger';
 import type { StateWrite } from '../functions/worker/effects';
 import { createPipelineResources } from '../local/create-resources';
 import { LOCAL_AWS } from '../local/emulators';
@@ -130,7 +130,7 @@ export async function twoPhaseVersusAtomic(endpoints: { sqs: string; dynamodb: s
   };
 
   const atomic = await run('atomic commit (this product)', async (event) => {
-    await ledger.commit({ id: event.id, type: event.type, created: event.created, livemode: false }, handler(event).writes, { kind: 'direct' }, Date.now());
+    await ledger.commit({ id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' }, handler(event).writes, { kind: 'direct' }, Date.now());
   });
   const twoPhase = await run('two-phase: put in-progress, act, mark completed', async (event) => {
     const key = marshall({ eventId: event.id });

@@ -1,7 +1,9 @@
 /**
  * The stack's configuration, from CDK context (`-c stage=prod -c alarmEmail=ops@example.com`), typed
- * and validated once at synth. Every problem is reported together; defaults live here and nowhere else.
+ * and validated once at synth. Every problem is reported together; the stack's defaults live here, and
+ * those the functions share with it (such as the worker timeout) in functions/shared/config.ts.
  */
+import { DEFAULT_WORKER_TIMEOUT_SECONDS } from '../functions/shared/config';
 
 export interface PipelineConfig {
   /** Prefix of every resource name; one stack per stage. @default 'dev' */
@@ -37,7 +39,7 @@ export const DEFAULT_CONFIG: Omit<PipelineConfig, 'alarmEmail'> = {
   batchSize: 10,
   batchingWindowSeconds: 1,
   maxConcurrency: 20,
-  workerTimeoutSeconds: 30,
+  workerTimeoutSeconds: DEFAULT_WORKER_TIMEOUT_SECONDS,
   ingestTimeoutSeconds: 10,
   logRetentionDays: 30,
   oldestMessageAlarmSeconds: 300,

@@ -88,8 +88,10 @@ export class WebhookStack extends Stack {
       environment: {
         LEDGER_TABLE_NAME: this.tables.ledger.tableName,
         PROJECTIONS_TABLE_NAME: this.tables.projections.tableName,
-        // A lease outlives the invocation that took it, so a live worker is never overtaken.
+        // A lease outlives the invocation that took it, so a live worker is never overtaken; the worker
+        // refuses to start with a lease shorter than its timeout.
         LEASE_SECONDS: String(config.workerTimeoutSeconds * 2),
+        WORKER_TIMEOUT_SECONDS: String(config.workerTimeoutSeconds),
       },
     });
     // Exactly the operations the ledger issues: conditional updates, and puts for accounting entries.

@@ -12,7 +12,7 @@
  */
 import type Stripe from 'stripe';
 import { NotQueuedError } from '../functions/shared/errors';
-import type { QueuedMessage } from '../functions/ingest/receive-webhook';
+import type { Enqueue } from '../functions/ingest/receive-webhook';
 import type { Ledger } from '../functions/worker/ledger';
 import type { Registry } from '../functions/worker/registry';
 import { seededRandom } from './random';
@@ -62,7 +62,7 @@ export class Chaos {
     return rate > 0 && this.random() < rate;
   }
 
-  wrapEnqueue(enqueue: (message: QueuedMessage) => Promise<void>): (message: QueuedMessage) => Promise<void> {
+  wrapEnqueue(enqueue: Enqueue): Enqueue {
     return async (message) => {
       if (this.roll(this.settings.enqueueFailRate)) {
         this.injected.enqueueFailures += 1;
@@ -107,14 +107,14 @@ export class Chaos {
         }
         return result;
       },
-      commitAll: async (entries, now) => {
-        const committed = await ledger.commitAll(entries, now);
-        if (committed && entries.some(() => this.roll(this.settings.workerCrashAfterCommitRate))) {
+      commitTogether: async (entries, now) => {
+        const result = await ledger.commitTogether(entries, now);
+        if ([...result.committed].some(() => this.roll(this.settings.workerCrashAfterCommitRate))) {
           this.injected.crashesAfterCommit += 1;
           // The whole invocation dies: no message of the batch is acknowledged.
           throw new InjectedFault('Injected fault: the worker crashed after a batch commit');
         }
-        return committed;
+        return result;
       },
     };
   }
@@ -124,11 +124,11 @@ export class Chaos {
 export function delegate(ledger: Ledger): Ledger {
   return {
     commit: (...args) => ledger.commit(...args),
-    commitAll: (...args) => ledger.commitAll(...args),
-    itemKeys: (...args) => ledger.itemKeys(...args),
+    commitTogether: (...args) => ledger.commitTogether(...args),
     recordIgnored: (...args) => ledger.recordIgnored(...args),
     acquireLease: (...args) => ledger.acquireLease(...args),
     recordFailure: (...args) => ledger.recordFailure(...args),
+    markDeadLettered: (...args) => ledger.markDeadLettered(...args),
   };
 }
 

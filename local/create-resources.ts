@@ -2,24 +2,26 @@
  * Creates the pipeline's queues and tables in the emulators, from the same definitions the CDK stack
  * uses (functions/shared/resources.ts): same names, attributes, key schema, TTL and redrive policy.
  */
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeDefinition,
+  type DynamoDBClient,
+  type KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName, type KeyAttribute, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
+import type { PipelineResources } from '../ops/stage';
 
-export interface PipelineResources {
-  readonly queueUrl: string;
-  readonly deadLetterQueueUrl: string;
-  readonly ledgerTableName: string;
-  readonly projectionsTableName: string;
-}
+export type { PipelineResources };
 
 export interface CreateOptions {
   /** Name prefix, like the CDK stage. */
   readonly stage: string;
   /** Overrides the queue's visibility timeout, e.g. a few seconds for quick local retries. */
   readonly visibilityTimeoutSeconds?: number;
-  /** Overrides the redrive policy's maxReceiveCount. */
-  readonly maxReceiveCount?: number;
 }
 
 export async function createPipelineResources(sqs: SQSClient, db: DynamoDBClient, options: CreateOptions): Promise<PipelineResources> {
@@ -29,7 +31,7 @@ export async function createPipelineResources(sqs: SQSClient, db: DynamoDBClient
     VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? QUEUES.events.visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify({
       deadLetterTargetArn: Attributes!.QueueArn,
-      maxReceiveCount: options.maxReceiveCount ?? QUEUES.maxReceiveCount,
+      maxReceiveCount: QUEUES.maxReceiveCount,
     }),
   });
   const ledgerTableName = await createTable(db, resourceName(options.stage, LEDGER_TABLE), LEDGER_TABLE);
@@ -52,21 +54,40 @@ async function createQueue(sqs: SQSClient, name: string, definition: QueueDefini
   return QueueUrl!;
 }
 
-/** Creates the table unless it exists (DATA_DIR keeps tables across restarts). */
+/**
+ * Creates the table unless it exists (DATA_DIR keeps tables across restarts), and adds any index a
+ * table kept from an older version lacks.
+ */
 async function createTable(db: DynamoDBClient, name: string, definition: TableDefinition): Promise<string> {
+  let existing: Set<string> | undefined;
   try {
-    await db.send(new DescribeTableCommand({ TableName: name }));
-    return name;
+    const { Table } = await db.send(new DescribeTableCommand({ TableName: name }));
+    existing = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName!));
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
   }
-  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  const indexes = definition.indexes ?? [];
+  if (existing) {
+    for (const index of indexes.filter((index) => !existing.has(index.name))) {
+      await db.send(
+        new UpdateTableCommand({
+          TableName: name,
+          AttributeDefinitions: attributeDefinitions([index.partitionKey, index.sortKey]),
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.name, KeySchema: keySchema(index), Projection: { ProjectionType: 'ALL' } } }],
+        }),
+      );
+    }
+    return name;
+  }
   await db.send(
     new CreateTableCommand({
       TableName: name,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
-      KeySchema: keys.map((key, index) => ({ AttributeName: key.name, KeyType: index === 0 ? 'HASH' : 'RANGE' })),
+      AttributeDefinitions: attributeDefinitions([definition.partitionKey, definition.sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]),
+      KeySchema: keySchema(definition),
+      ...(indexes.length > 0
+        ? { GlobalSecondaryIndexes: indexes.map((index) => ({ IndexName: index.name, KeySchema: keySchema(index), Projection: { ProjectionType: 'ALL' } })) }
+        : {}),
     }),
   );
   if (definition.ttlAttribute) {
@@ -75,4 +96,13 @@ async function createTable(db: DynamoDBClient, name: string, definition: TableDe
     );
   }
   return name;
+}
+
+function keySchema(keys: { readonly partitionKey: KeyAttribute; readonly sortKey?: KeyAttribute }): KeySchemaElement[] {
+  return [{ AttributeName: keys.partitionKey.name, KeyType: 'HASH' }, ...(keys.sortKey ? [{ AttributeName: keys.sortKey.name, KeyType: 'RANGE' as const }] : [])];
+}
+
+function attributeDefinitions(keys: readonly (KeyAttribute | undefined)[]): AttributeDefinition[] {
+  const unique = new Map(keys.filter((key): key is KeyAttribute => key !== undefined).map((key) => [key.name, key.type]));
+  return [...unique].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType }));
 }

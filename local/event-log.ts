@@ -74,13 +74,13 @@ export class EventLog {
         this.outcome(event.id, event.type, result.outcome === 'completed' ? 'completed' : 'duplicate');
         return result;
       },
-      commitAll: async (entries, now) => {
-        const committed = await ledger.commitAll(entries, now);
-        if (committed) for (const { event } of entries) this.outcome(event.id, event.type, 'completed');
-        return committed;
+      commitTogether: async (entries, now) => {
+        const result = await ledger.commitTogether(entries, now);
+        for (const { event } of entries) if (result.committed.has(event.id)) this.outcome(event.id, event.type, 'completed');
+        return result;
       },
-      recordIgnored: async (event, now) => {
-        const result = await ledger.recordIgnored(event, now);
+      recordIgnored: async (event, ...rest) => {
+        const result = await ledger.recordIgnored(event, ...rest);
         this.outcome(event.id, event.type, result);
         return result;
       },

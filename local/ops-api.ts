@@ -1,17 +1,18 @@
 /**
  * The local ops API (JSON, same port as the webhook): events from the ledger, the dead-letter queue
- * and its redrive, the business projections, readiness and fault injection.
+ * and its redrive, the business projections, readiness and fault injection. Each route is a thin
+ * adapter over the ops library (ops/), which the redrive CLI and the stage console use as well.
  */
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { projectionKeys } from '../functions/shared/projection-keys';
-import type { LedgerRecord } from '../functions/worker/ledger';
-import { moveDeadLetters, peekDeadLetters } from '../scripts/dead-letters';
+import type { EventStatus } from '../functions/worker/ledger-rules';
+import { listDeadLetters, moveDeadLetters } from '../ops/dead-letters';
+import { EVENT_STATUSES, eventSummary, getLedgerRecord, listLedgerEvents } from '../ops/ledger-reads';
+import { getAccountingLedger, getBalance, getCustomer, getProjection } from '../ops/projection-reads';
+import type { PipelineResources } from '../ops/stage';
 import type { Chaos, ChaosSettings } from './chaos';
-import type { PipelineResources } from './create-resources';
 import type { EventLog } from './event-log';
-import { queryPartition, scanAll } from './table-reads';
 
 export interface OpsDeps {
   readonly sqs: SQSClient;
@@ -48,10 +49,7 @@ export async function handleOps(method: string, url: URL, body: string, deps: Op
     }
     if (route(/^\/api\/events$/, 'GET')) return ok(await listEvents(deps, url.searchParams));
     if ((match = route(/^\/api\/events\/([^/]+)$/, 'GET'))) return ok(await eventDetail(deps, decodeURIComponent(match[1]!)));
-    if (route(/^\/api\/dlq$/, 'GET')) {
-      const letters = await peekDeadLetters(deps.sqs, deps.resources.deadLetterQueueUrl, { holdSeconds: 5 });
-      return ok({ count: letters.length, messages: letters.map(({ eventId, type, receiveCount }) => ({ eventId, type, receiveCount })) });
-    }
+    if (route(/^\/api\/dlq$/, 'GET')) return ok(await deadLetters(deps));
     if (route(/^\/api\/dlq\/redrive$/, 'POST')) {
       const filter = parseJson<{ eventIds?: unknown; type?: unknown }>(body || '{}');
       if (filter.eventIds !== undefined && (!Array.isArray(filter.eventIds) || !filter.eventIds.every((id) => typeof id === 'string'))) {
@@ -63,17 +61,18 @@ export async function handleOps(method: string, url: URL, body: string, deps: Op
         to: deps.resources.queueUrl,
         filter: { eventIds: filter.eventIds as string[] | undefined, type: filter.type as string | undefined },
       });
-      return ok({ moved: result.moved });
+      return ok({ moved: result.moved, failed: result.failed, notFound: result.notFound });
     }
-    if (route(/^\/api\/ledger$/, 'GET')) return ok(await accountingLedger(deps));
+    const projections = deps.resources.projectionsTableName;
+    if (route(/^\/api\/ledger$/, 'GET')) return ok(await getAccountingLedger(deps.db, projections));
     if ((match = route(/^\/api\/payments\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.payment(decodeURIComponent(match[1]!)), 'payment'));
-    if ((match = route(/^\/api\/customers\/([^/]+)$/, 'GET'))) return ok(await customer(deps, decodeURIComponent(match[1]!)));
+    if ((match = route(/^\/api\/customers\/([^/]+)$/, 'GET'))) {
+      const customerId = decodeURIComponent(match[1]!);
+      return ok(found(await getCustomer(deps.db, projections, customerId), `No customer ${customerId}`));
+    }
     if ((match = route(/^\/api\/disputes\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.dispute(decodeURIComponent(match[1]!)), 'dispute'));
     if ((match = route(/^\/api\/orders\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.order(decodeURIComponent(match[1]!)), 'order'));
-    if (route(/^\/api\/balance$/, 'GET')) {
-      const items = await projectionPartition(deps, 'balance');
-      return ok({ currencies: Object.fromEntries(items.map(({ pk: _pk, sk: _sk, ...item }) => [item.currency, item])) });
-    }
+    if (route(/^\/api\/balance$/, 'GET')) return ok(await getBalance(deps.db, projections));
     if (route(/^\/api\/chaos$/, 'PUT')) {
       try {
         return ok(deps.chaos.update(parseJson<Partial<ChaosSettings>>(body)));
@@ -103,78 +102,39 @@ function parseJson<T>(text: string): T {
   }
 }
 
-const STATUSES = new Set(['processing', 'completed', 'ignored', 'failed']);
-
-/** The ledger scanned (local tables are small), newest first. */
+/** Events newest first, filtered by status and type. */
 async function listEvents(deps: OpsDeps, query: URLSearchParams) {
   const status = query.get('status') ?? undefined;
   const type = query.get('type') ?? undefined;
   const limit = Number(query.get('limit') ?? 50);
-  if (status && !STATUSES.has(status)) throw new HttpError(400, `status must be one of ${[...STATUSES].join(', ')}`);
+  if (status && !EVENT_STATUSES.includes(status as EventStatus)) throw new HttpError(400, `status must be one of ${EVENT_STATUSES.join(', ')}`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new HttpError(400, 'limit must be a whole number from 1 to 1000');
-  const records = await scanAll<LedgerRecord>(deps.db, deps.resources.ledgerTableName);
-  const events = records
-    .filter((record) => (!status || record.status === status) && (!type || record.type === type))
-    .sort((a, b) => (b.receivedAt ?? '').localeCompare(a.receivedAt ?? ''))
-    .slice(0, limit)
-    .map(eventSummary);
+  const events = await listLedgerEvents(deps.db, deps.resources.ledgerTableName, { status: status as EventStatus | undefined, type, limit });
   return { count: events.length, events };
 }
 
-function eventSummary(record: LedgerRecord) {
-  return {
-    id: record.eventId,
-    type: record.type,
-    status: record.status,
-    attempts: record.attempts ?? 0,
-    ...(record.lastError ? { lastError: record.lastError } : {}),
-    receivedAt: record.receivedAt,
-    ...(record.processedAt ? { processedAt: record.processedAt } : {}),
-  };
-}
-
+/** One event's ledger record, and its payload when this server received it. */
 async function eventDetail(deps: OpsDeps, eventId: string) {
-  const { Item } = await deps.db.send(
-    new GetItemCommand({ TableName: deps.resources.ledgerTableName, Key: { eventId: { S: eventId } }, ConsistentRead: true }),
-  );
-  if (!Item) throw new HttpError(404, `No event ${eventId} in the ledger`);
-  const record = unmarshall(Item) as LedgerRecord;
+  const record = found(await getLedgerRecord(deps.db, deps.resources.ledgerTableName, eventId), `No event ${eventId} in the ledger`);
   const payload = deps.eventLog.payload(eventId);
   return { ...eventSummary(record), ...(record.skippedWrites ? { skippedWrites: record.skippedWrites } : {}), ...(payload ? { payload: JSON.parse(payload) } : {}) };
 }
 
-function projectionPartition(deps: OpsDeps, pk: string): Promise<Record<string, unknown>[]> {
-  return queryPartition(deps.db, deps.resources.projectionsTableName, pk);
-}
-
-async function projection(deps: OpsDeps, key: { pk: string; sk: string }, what: string) {
-  const { Item } = await deps.db.send(
-    new GetItemCommand({ TableName: deps.resources.projectionsTableName, Key: { pk: { S: key.pk }, sk: { S: key.sk } }, ConsistentRead: true }),
-  );
-  if (!Item) throw new HttpError(404, `No ${what} ${key.pk.split('#')[1]}`);
-  const { pk: _pk, sk: _sk, ...item } = unmarshall(Item);
-  return item;
-}
-
-async function customer(deps: OpsDeps, customerId: string) {
-  const items = await projectionPartition(deps, projectionKeys.membership(customerId).pk);
-  if (items.length === 0) throw new HttpError(404, `No customer ${customerId}`);
-  const strip = ({ pk: _pk, sk: _sk, ...item }: Record<string, unknown>) => item;
+/** The dead letters the ledger notes, and how many messages the queue holds (no message is received). */
+async function deadLetters(deps: OpsDeps) {
+  const { letters, queued } = await listDeadLetters(deps, deps.resources);
   return {
-    customerId,
-    membership: items.filter((item) => item.sk === 'membership').map(strip)[0] ?? null,
-    paymentMethods: items.filter((item) => String(item.sk).startsWith('payment_method#')).map(strip),
+    count: letters.length,
+    queued,
+    messages: letters.map(({ id, type, status, receiveCount, deadLetteredAt, lastError }) => ({ eventId: id, type, status, receiveCount, deadLetteredAt, ...(lastError ? { lastError } : {}) })),
   };
 }
 
-async function accountingLedger(deps: OpsDeps) {
-  const items = await projectionPartition(deps, 'ledger');
-  const entries = items
-    .filter((item) => String(item.sk).startsWith('entry#'))
-    .map(({ pk: _pk, sk: _sk, ...entry }) => entry)
-    .sort((a, b) => Number(a.created) - Number(b.created));
-  const totals = Object.fromEntries(
-    items.filter((item) => String(item.sk).startsWith('total#')).map((item) => [item.currency, { amount: item.amount, entries: item.entries }]),
-  );
-  return { entries, totals };
+async function projection(deps: OpsDeps, key: { pk: string; sk: string }, what: string) {
+  return found(await getProjection(deps.db, deps.resources.projectionsTableName, key), `No ${what} ${key.pk.split('#')[1]}`);
+}
+
+function found<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new HttpError(404, message);
+  return value;
 }

@@ -1,34 +1,24 @@
 /**
  * The whole pipeline on one machine: emulators, queues and tables from the shared definitions, the
- * real ingest and worker handlers (the same adapters and cores as on AWS), an HTTP server standing in
- * for API Gateway, a poller standing in for Lambda's SQS event source mapping, the ops API and the
- * console.
+ * ingest and the worker from their one wiring (the same adapters and cores as on AWS), an HTTP server
+ * standing in for API Gateway (its routes are in router.ts), and a poller standing in for Lambda's SQS
+ * event source mapping.
  */
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createIngestHandler } from '../functions/ingest/api-gateway';
-import { sqsEnqueue } from '../functions/ingest/enqueue';
-import { SecretCache, staticSecrets } from '../functions/ingest/secrets';
+import { wireIngest } from '../functions/ingest/wiring';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
-import { DEFAULT_TOLERANCE_SECONDS } from '../functions/shared/config';
-import { MAX_MESSAGE_BYTES } from '../functions/shared/resources';
-import { registry } from '../functions/worker/actions';
-import { DynamoLedger } from '../functions/worker/ledger';
+import { loadIngestConfig, loadWorkerConfig } from '../functions/shared/config';
 import type { Registry } from '../functions/worker/registry';
-import { createWorkerHandler } from '../functions/worker/sqs-batch';
-import { toHttpApiEvent } from './api-gateway-event';
+import { wireWorker } from '../functions/worker/wiring';
+import type { PipelineResources } from '../ops/stage';
 import { Chaos, type ChaosSettings } from './chaos';
-import { createPipelineResources, type PipelineResources } from './create-resources';
+import { createPipelineResources } from './create-resources';
 import { LOCAL_AWS, startEmulators, type Emulators } from './emulators';
 import { EventLog, terminalLog, type OutcomeListener, type Print } from './event-log';
-import { handleOps } from './ops-api';
 import { startPoller, type Poller } from './poller';
-
-/** API Gateway HTTP API's payload limit; larger requests never reach the Lambda. */
-const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+import { createRouter, send } from './router';
 
 export interface LocalStackOptions {
   /** @default 4242; 0 picks a free port */
@@ -114,24 +104,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const log = terminalLog(print);
     const count = () => undefined;
 
-    const ingest = createIngestHandler({
-      secrets: new SecretCache(staticSecrets(options.secrets), { refreshMs: Number.POSITIVE_INFINITY }),
-      enqueue: chaos.wrapEnqueue(sqsEnqueue(sqs, resources.queueUrl)),
-      toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-      now: Date.now,
+    // The functions' own configuration loaders, so every default is the one the Lambdas use.
+    const ingest = wireIngest({
+      config: loadIngestConfig({ QUEUE_URL: resources.queueUrl, STRIPE_WEBHOOK_SECRET: options.secrets.join(',') }),
+      sqs,
       log,
       count,
+      decorateEnqueue: (enqueue) => chaos.wrapEnqueue(enqueue),
     });
-    const ledger = new DynamoLedger(db, { ...resources, retentionDays: 90 });
-    const worker = createWorkerHandler({
-      // Chaos outside the trace: a crash injected after a commit still shows the commit that happened.
-      ledger: chaos.wrapLedger(eventLog.traceLedger(ledger)),
-      registry: chaos.wrapRegistry(options.registry ?? registry),
+    const worker = wireWorker({
+      config: loadWorkerConfig({ LEDGER_TABLE_NAME: resources.ledgerTableName, PROJECTIONS_TABLE_NAME: resources.projectionsTableName }),
+      db,
       log,
       count,
-      now: Date.now,
-      leaseMs: 60_000,
+      ...(options.registry ? { registry: options.registry } : {}),
+      decorateRegistry: (registry) => chaos.wrapRegistry(registry),
+      // Chaos outside the trace: a crash injected after a commit still shows the commit that happened.
+      decorateLedger: (ledger) => chaos.wrapLedger(eventLog.traceLedger(ledger)),
     });
 
     const poller: Poller = startPoller({
@@ -148,47 +137,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => poller.stop());
 
-    const consoleDir = join(__dirname, 'console');
-    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const route = createRouter({ ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, isReady: () => ready } });
+    server.on('request', (request, response) => {
       void route(request, response).catch((error: unknown) => {
         print(`server error: ${String(error)}`);
         if (!response.headersSent) send(response, 500, { error: { message: 'Internal error' } });
       });
     });
-
-    async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const body = await readBody(request, API_GATEWAY_MAX_BODY);
-      if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
-
-      if (url.pathname === '/webhook') {
-        const started = Date.now();
-        const result = await ingest(toHttpApiEvent(request, body, started));
-        const ackMs = Date.now() - started;
-        if (result.statusCode === 200) {
-          const event = JSON.parse(body.toString('utf8')) as { id: string; type: string };
-          eventLog.queued(event.id, event.type, body.toString('utf8'), ackMs);
-        } else {
-          eventLog.rejected(result.statusCode, (JSON.parse(result.body) as { error?: { message?: string } }).error?.message ?? '');
-        }
-        response.writeHead(result.statusCode, result.headers as Record<string, string>);
-        response.end(result.body);
-        return;
-      }
-      if (url.pathname === '/' || url.pathname === '/console' || url.pathname.startsWith('/console/')) {
-        return serveConsole(response, consoleDir, url.pathname);
-      }
-      const answer = await handleOps(request.method ?? 'GET', url, body.toString('utf8'), {
-        sqs,
-        db,
-        resources,
-        eventLog,
-        chaos,
-        isReady: () => ready,
-      });
-      if (answer) return send(response, answer.status, answer.body);
-      send(response, 404, { error: { message: `Nothing at ${url.pathname}. Stripe posts to /webhook; the console is at /console.` } });
-    }
 
     ready = true;
     return { url: `http://localhost:${port}`, endpoints, port, resources, chaos, sqs, db, stop: stopAll };
@@ -210,39 +165,4 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-}
-
-/** The request body, or undefined when it exceeds `limit` bytes. */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-}
-
-const CONSOLE_FILES: Record<string, string> = {
-  '/': 'index.html',
-  '/console': 'index.html',
-  '/console/': 'index.html',
-  '/console/console.js': 'console.js',
-  '/console/console.css': 'console.css',
-};
-
-const CONTENT_TYPES: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
-
-async function serveConsole(response: ServerResponse, directory: string, path: string): Promise<void> {
-  const file = CONSOLE_FILES[path];
-  if (!file) return send(response, 404, { error: { message: `No console file ${path}` } });
-  const content = await readFile(join(directory, file));
-  response.writeHead(200, { 'content-type': CONTENT_TYPES[file.split('.').pop()!]!, 'cache-control': 'no-store' });
-  response.end(content);
 }

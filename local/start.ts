@@ -8,12 +8,11 @@
  *   CHAOS_WORKER_FAIL_RATE, CHAOS_WORKER_CRASH_AFTER_COMMIT_RATE, CHAOS_ENQUEUE_FAIL_RATE,
  *   CHAOS_FAIL_TYPES, CHAOS_SEED   fault injection for drills
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { LOCAL_STACK_FILE } from '../scripts/redrive';
+import { resolve } from 'node:path';
 import { chaosFromEnv } from './chaos';
 import { localSecrets } from './dev-secret';
 import { PortInUseError, startLocalStack, type LocalStack } from './stack';
+import { removeLocalStackFile, writeLocalStackFile } from './stack-file';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -53,11 +52,7 @@ Try:  npm run trigger -- payment_intent.succeeded
   }
 
   // Where `npm run redrive -- --local` finds the emulators, which run on free ports.
-  mkdirSync(dirname(LOCAL_STACK_FILE), { recursive: true });
-  writeFileSync(
-    LOCAL_STACK_FILE,
-    JSON.stringify({ sqsEndpoint: stack.endpoints.sqs, dynamodbEndpoint: stack.endpoints.dynamodb, ...stack.resources }, null, 2),
-  );
+  writeLocalStackFile({ sqsEndpoint: stack.endpoints.sqs, dynamodbEndpoint: stack.endpoints.dynamodb, ...stack.resources });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -65,7 +60,7 @@ Try:  npm run trigger -- payment_intent.succeeded
     stopping = true;
     console.log(`\n${signal}: stopping the poller, the server and the emulators…`);
     await stack.stop();
-    rmSync(LOCAL_STACK_FILE, { force: true });
+    removeLocalStackFile();
     console.log('Stopped.');
     process.exit(0);
   };

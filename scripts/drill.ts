@@ -19,8 +19,8 @@ import type { Outcome } from '../local/event-log';
 import { seededRandom, shuffle } from '../local/random';
 import { sampleEvent } from '../local/sample-events';
 import { startLocalStack, type LocalStack } from '../local/stack';
-import { queryPartition, scanAll } from '../local/table-reads';
-import { moveDeadLetters, peekDeadLetters } from './dead-letters';
+import { queryPartition, scanAll } from '../ops/table-reads';
+import { listDeadLetters, moveDeadLetters, queueDepth } from '../ops/dead-letters';
 
 export interface DrillOptions {
   /** @default 2000 */
@@ -105,8 +105,9 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     await until(() => healthy.every((id) => done.has(id)), deadline, 'every healthy event to complete');
     // Every poison message (a poison event may be delivered up to 3 times) ends in the DLQ once the queue is empty.
     await settleQueue(stack, deadline);
-    const inDlq = (await peekDeadLetters(stack.sqs, stack.resources.deadLetterQueueUrl, { holdSeconds: 2 })).length;
-    print(`  ${inDlq} messages in the DLQ; clearing the fault and redriving`);
+    const inDlq = await queueDepth(stack.sqs, stack.resources.deadLetterQueueUrl);
+    const listedBefore = (await listDeadLetters(stack, stack.resources)).letters.length;
+    print(`  ${inDlq} messages in the DLQ, ${listedBefore} events listed as dead letters; clearing the fault and redriving`);
 
     stack.chaos.update({ failTypes: [] });
     const { moved } = await moveDeadLetters(stack.sqs, { from: stack.resources.deadLetterQueueUrl, to: stack.resources.queueUrl });
@@ -114,7 +115,7 @@ export async function runDrill(options: DrillOptions = {}): Promise<DrillReport>
     // Let redelivered duplicates still in flight reach the worker before counting.
     await settleQueue(stack, deadline);
 
-    const checks = await verify(stack, planned, expect, commits);
+    const checks = await verify(stack, planned, expect, commits, listedBefore);
     const injected = {
       events: planned.length,
       deliveries: deliveries.length,
@@ -206,7 +207,7 @@ async function send(stack: LocalStack, deliveries: Planned[], senders: number): 
   return { retries, refused };
 }
 
-async function verify(stack: LocalStack, planned: Planned[], expect: Expectations, commits: Map<string, number>): Promise<Check[]> {
+async function verify(stack: LocalStack, planned: Planned[], expect: Expectations, commits: Map<string, number>, listedBefore: number): Promise<Check[]> {
   const records = await scanAll<LedgerRecord>(stack.db, stack.resources.ledgerTableName);
   const ledger = new Map(records.map((record) => [record.eventId, record]));
 
@@ -230,7 +231,8 @@ async function verify(stack: LocalStack, planned: Planned[], expect: Expectation
     const item = await getProjection(stack, projectionKeys.payment(intent));
     if (item?.sourceEventId !== newest || item?.status !== 'succeeded') staleWins += 1;
   }
-  const dlq = await peekDeadLetters(stack.sqs, stack.resources.deadLetterQueueUrl, { holdSeconds: 2 });
+  const dlq = await queueDepth(stack.sqs, stack.resources.deadLetterQueueUrl);
+  const listedAfter = (await listDeadLetters(stack, stack.resources)).letters.length;
 
   const check = (name: string, expected: string | number, actual: string | number): Check => ({ name, expected: String(expected), actual: String(actual), passed: String(expected) === String(actual) });
   return [
@@ -240,7 +242,9 @@ async function verify(stack: LocalStack, planned: Planned[], expect: Expectation
     check('accounting entries = distinct accounting events', expectedEntries, entries),
     check('ledger totals = sum over distinct events, per currency', 'equal', totalsRight ? 'equal' : `differ: ${JSON.stringify([...totals.values()])}`),
     check('objects whose state came from an older event', 0, staleWins),
-    check('messages left in the DLQ after the redrive', 0, dlq.length),
+    check('poison events listed as dead letters, from the ledger, before the redrive', expect.poison.size, listedBefore),
+    check('messages left in the DLQ after the redrive', 0, dlq),
+    check('events still listed as dead letters after the redrive', 0, listedAfter),
   ];
 }
 

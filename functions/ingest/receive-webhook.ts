@@ -7,24 +7,21 @@
  */
 import type Stripe from 'stripe';
 import { MethodNotAllowedError, PayloadTooLargeError, SignatureVerificationError } from '../shared/errors';
-import { messageAttributes, messageSize, type StringAttributes } from '../shared/message';
+import { messageSize, snapshotMessage, type QueuedMessage } from '../shared/message';
 import { parseEvent, verifySignature } from './verify';
 import type { WebhookRequest } from './request';
-
-export interface QueuedMessage {
-  readonly body: string;
-  readonly attributes: StringAttributes;
-}
 
 export interface SigningSecrets {
   get(): Promise<readonly string[]>;
   refreshAfterMismatch(): Promise<readonly string[] | undefined>;
 }
 
+/** Sends the message and resolves once SQS has accepted it; throws NotQueuedError otherwise. */
+export type Enqueue = (message: QueuedMessage) => Promise<void>;
+
 export interface ReceiveDeps {
   readonly secrets: SigningSecrets;
-  /** Sends the message and resolves once SQS has accepted it; throws NotQueuedError otherwise. */
-  readonly enqueue: (message: QueuedMessage) => Promise<void>;
+  readonly enqueue: Enqueue;
   readonly toleranceSeconds: number;
   readonly maxMessageBytes: number;
   /** Epoch milliseconds. */
@@ -46,11 +43,11 @@ export async function receiveWebhook(request: WebhookRequest, deps: ReceiveDeps)
   // Decoded once: parsed here, and queued as the message body.
   const body = request.body.toString('utf8');
   const event = parseEvent(body);
-  const attributes = messageAttributes(event, new Date(receivedAt));
-  const size = messageSize(Buffer.byteLength(body), attributes);
+  const message = snapshotMessage(event, body, { source: 'webhook', receivedAt: new Date(receivedAt) });
+  const size = messageSize(Buffer.byteLength(body), message.attributes);
   if (size > deps.maxMessageBytes) throw tooLarge(size, deps.maxMessageBytes);
 
-  await deps.enqueue({ body, attributes });
+  await deps.enqueue(message);
   return { id: event.id, type: event.type };
 }
 

@@ -35,8 +35,10 @@ export interface WorkerConfig {
   readonly endpoints: Endpoints;
   readonly ledgerTableName: string;
   readonly projectionsTableName: string;
-  /** How long a delivery owns an event while an action with effects outside DynamoDB runs. */
+  /** How long a delivery owns an event while an action with effects outside DynamoDB runs. Never shorter than the worker's timeout. */
   readonly leaseSeconds: number;
+  /** The worker function's timeout, which a lease must outlive so that a live worker is never overtaken. */
+  readonly workerTimeoutSeconds: number;
   /** How long a ledger item is kept: must outlive Stripe's 30-day event retention and any replay. */
   readonly ledgerRetentionDays: number;
 }
@@ -44,6 +46,8 @@ export interface WorkerConfig {
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const DEFAULT_SECRET_REFRESH_SECONDS = 300;
 export const DEFAULT_LEASE_SECONDS = 60;
+/** The worker function's timeout (the CDK stack's default too). */
+export const DEFAULT_WORKER_TIMEOUT_SECONDS = 30;
 export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
 /** Stripe keeps events 30 days; a ledger that forgets sooner would let a manual resend run twice. */
 export const MIN_LEDGER_RETENTION_DAYS = 31;
@@ -75,6 +79,11 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const ledgerTableName = required(env, 'LEDGER_TABLE_NAME', problems);
   const projectionsTableName = required(env, 'PROJECTIONS_TABLE_NAME', problems);
   const leaseSeconds = integer(env, 'LEASE_SECONDS', DEFAULT_LEASE_SECONDS, 1, 43_200, problems);
+  const workerTimeoutSeconds = integer(env, 'WORKER_TIMEOUT_SECONDS', DEFAULT_WORKER_TIMEOUT_SECONDS, 1, 900, problems);
+  if (leaseSeconds < workerTimeoutSeconds) {
+    // A lease that ends while its holder still runs lets a second delivery run the same external effect.
+    problems.push(`LEASE_SECONDS (${leaseSeconds}) must not be shorter than WORKER_TIMEOUT_SECONDS (${workerTimeoutSeconds}): a lease must outlive the invocation that holds it`);
+  }
   const ledgerRetentionDays = integer(
     env,
     'LEDGER_RETENTION_DAYS',
@@ -84,7 +93,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     problems,
   );
   if (problems.length > 0) throw new ConfigError(problems);
-  return { endpoints: loadEndpoints(env), ledgerTableName: ledgerTableName!, projectionsTableName: projectionsTableName!, leaseSeconds, ledgerRetentionDays };
+  return {
+    endpoints: loadEndpoints(env),
+    ledgerTableName: ledgerTableName!,
+    projectionsTableName: projectionsTableName!,
+    leaseSeconds,
+    workerTimeoutSeconds,
+    ledgerRetentionDays,
+  };
 }
 
 function loadEndpoints(env: Env): Endpoints {

@@ -66,6 +66,14 @@ export class MalformedMessageError extends PipelineError {
   readonly name = 'MalformedMessageError';
 }
 
+/** An envelope refers to an event that must be fetched from Stripe, and no Stripe API client is configured. */
+export class UnresolvedEventError extends PipelineError {
+  readonly name = 'UnresolvedEventError';
+  constructor(readonly eventId: string) {
+    super(`Event ${eventId} must be fetched from Stripe before it can be processed, and no Stripe API client is configured`);
+  }
+}
+
 /** Another delivery of the same event holds a live lease: retry this one after the lease expires. */
 export class LeaseHeldError extends PipelineError {
   readonly name = 'LeaseHeldError';

@@ -1,12 +1,24 @@
 /**
- * The contract between the ingest, the worker and the ops tools: what an SQS message carries.
+ * The contract between the ways in (the ingest, next the backfill), the worker and the ops tools: what
+ * an SQS message on the event queue carries.
  *
- * The body is the verified raw event JSON, byte for byte as Stripe sent it. The attributes repeat the
- * fields that tools need without parsing the body (DLQ listings, selective redrive by type or id).
+ * The body is the event JSON, byte for byte as Stripe sent it, so nothing re-serializes what was
+ * verified. The attributes say how to read the body (`Format`, `Kind`), where the event came from
+ * (`Source`), and repeat the fields that tools need without parsing it (DLQ listings, selective
+ * redrive by type or id).
+ *
+ * Format versions. `2` (this one) adds Format, Source and Kind. A message without a Format attribute
+ * is format 1, the only one before: a snapshot event from the webhook. The worker reads both, so
+ * messages already on a queue or in the dead-letter queue during an upgrade are still processed.
+ * SQS allows 10 attributes per message; format 2 uses at most 9 (with ForceReprocess).
  */
-import type { StripeEventEnvelope } from './stripe-event';
+import type { EventSource } from './envelope';
+import type { SnapshotEventFields } from './stripe-event';
 
 export const MESSAGE_ATTRIBUTE = {
+  format: 'Format',
+  kind: 'Kind',
+  source: 'Source',
   eventId: 'EventId',
   eventType: 'EventType',
   livemode: 'Livemode',
@@ -16,29 +28,48 @@ export const MESSAGE_ATTRIBUTE = {
   forceReprocess: 'ForceReprocess',
 } as const;
 
+/** The format the ways in write. */
+export const MESSAGE_FORMAT = '2';
+
+/** What the body holds. Each kind has its reader in the worker (functions/worker/read-message.ts). */
+export type MessageKind = 'snapshot';
+
 export type StringAttributes = Record<string, { DataType: 'String'; StringValue: string }>;
 
-/** Attributes for an event received at `receivedAt`. */
-export function messageAttributes(event: StripeEventEnvelope, receivedAt: Date): StringAttributes {
-  const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value });
+export interface QueuedMessage {
+  readonly body: string;
+  readonly attributes: StringAttributes;
+}
+
+const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value });
+
+/** The message for a snapshot event whose JSON is `body`, received at `receivedAt`. */
+export function snapshotMessage(event: SnapshotEventFields, body: string, arrival: { readonly source: EventSource; readonly receivedAt: Date }): QueuedMessage {
   return {
-    [MESSAGE_ATTRIBUTE.eventId]: attribute(event.id),
-    [MESSAGE_ATTRIBUTE.eventType]: attribute(event.type),
-    [MESSAGE_ATTRIBUTE.livemode]: attribute(String(event.livemode)),
-    // SQS rejects empty attribute values; events older than 2014 have no api_version.
-    [MESSAGE_ATTRIBUTE.apiVersion]: attribute(event.api_version ?? 'none'),
-    [MESSAGE_ATTRIBUTE.receivedAt]: attribute(receivedAt.toISOString()),
+    body,
+    attributes: {
+      [MESSAGE_ATTRIBUTE.format]: attribute(MESSAGE_FORMAT),
+      [MESSAGE_ATTRIBUTE.kind]: attribute('snapshot' satisfies MessageKind),
+      [MESSAGE_ATTRIBUTE.source]: attribute(arrival.source),
+      [MESSAGE_ATTRIBUTE.eventId]: attribute(event.id),
+      [MESSAGE_ATTRIBUTE.eventType]: attribute(event.type),
+      [MESSAGE_ATTRIBUTE.livemode]: attribute(String(event.livemode)),
+      // SQS rejects empty attribute values; events older than 2014 have no api_version.
+      [MESSAGE_ATTRIBUTE.apiVersion]: attribute(event.api_version ?? 'none'),
+      [MESSAGE_ATTRIBUTE.receivedAt]: attribute(arrival.receivedAt.toISOString()),
+    },
   };
 }
 
 /**
- * Size of a message as SQS counts it against MaximumMessageSize: the UTF-8 body plus, for each
- * attribute, its name, its data type and its value.
+ * Size of a message as SQS counts it against MaximumMessageSize, and against the 1 MiB a whole
+ * SendMessageBatch may carry: the UTF-8 body plus, for each attribute, its name, its data type and its
+ * value.
  */
-export function messageSize(bodyBytes: number, attributes: StringAttributes): number {
+export function messageSize(bodyBytes: number, attributes: Readonly<Record<string, { readonly DataType?: string; readonly StringValue?: string }>>): number {
   let size = bodyBytes;
   for (const [name, { DataType, StringValue }] of Object.entries(attributes)) {
-    size += Buffer.byteLength(name) + Buffer.byteLength(DataType) + Buffer.byteLength(StringValue);
+    size += Buffer.byteLength(name) + Buffer.byteLength(DataType ?? '') + Buffer.byteLength(StringValue ?? '');
   }
   return size;
 }

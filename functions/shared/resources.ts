@@ -48,12 +48,40 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
+/** A global secondary index; every attribute is projected. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
 export interface TableDefinition {
   readonly name: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
   /** Attribute holding an epoch-seconds expiry, if the table uses TTL. */
   readonly ttlAttribute?: string;
+  readonly indexes?: readonly IndexDefinition[];
+}
+
+/**
+ * The ledger's dead letters: a sparse index holding only the events whose message went to the
+ * dead-letter queue, so that listing them reads neither the queue nor the whole ledger. The key is
+ * spread over a few shards, so that a burst of dead letters (a downstream outage fails thousands of
+ * events at once) never makes one hot index partition, which would throttle the ledger's own writes.
+ */
+export const DEAD_LETTER_INDEX = {
+  name: 'dead-letters',
+  partitionKey: { name: 'deadLetterShard', type: 'S' },
+  sortKey: { name: 'deadLetteredAt', type: 'S' },
+  shards: 10,
+} as const satisfies IndexDefinition & { shards: number };
+
+/** The dead-letter index shard of an event (FNV-1a of its id): spread evenly, the same every time. */
+export function deadLetterShard(eventId: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < eventId.length; index++) hash = Math.imul(hash ^ eventId.charCodeAt(index), 0x01000193) >>> 0;
+  return String(hash % DEAD_LETTER_INDEX.shards);
 }
 
 /** The event ledger: one item per Stripe event id, the source of truth for "done exactly once". */
@@ -61,6 +89,7 @@ export const LEDGER_TABLE: TableDefinition = {
   name: 'stripe-event-ledger',
   partitionKey: { name: 'eventId', type: 'S' },
   ttlAttribute: 'expiresAt',
+  indexes: [DEAD_LETTER_INDEX],
 };
 
 /**

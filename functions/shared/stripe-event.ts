@@ -1,13 +1,15 @@
 import type Stripe from 'stripe';
 
 /** The fields of a Stripe snapshot event that the pipeline itself relies on. */
-export interface StripeEventEnvelope {
+export interface SnapshotEventFields {
   readonly id: string;
   readonly object: 'event';
   readonly type: string;
   readonly created: number;
   readonly livemode: boolean;
   readonly api_version: string | null;
+  /** The connected account the event happened on (Stripe Connect), absent for the platform's own events. */
+  readonly account?: string;
   readonly data: { readonly object: unknown };
 }
 
@@ -41,5 +43,6 @@ export function asStripeEvent(value: unknown): Stripe.Event | string {
   if (candidate.api_version !== undefined && candidate.api_version !== null && typeof candidate.api_version !== 'string') {
     return 'event api_version is not a string';
   }
+  if (candidate.account !== undefined && candidate.account !== null && typeof candidate.account !== 'string') return 'event account is not a string';
   return value as Stripe.Event;
 }

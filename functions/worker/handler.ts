@@ -1,33 +1,26 @@
 /**
- * Lambda entry point of the worker: wires configuration, clients and observability to the adapter.
+ * Lambda entry point of the worker: configuration, clients and observability into the one wiring.
  * Runs once per container, during the init phase.
  */
+import type { Context, SQSEvent } from 'aws-lambda';
 import { createDynamoDbClient } from '../shared/clients';
 import { loadWorkerConfig } from '../shared/config';
 import { SERVICE_NAME, createObservability } from '../shared/observability';
-import { registry } from './actions';
-import { DynamoLedger } from './ledger';
-import type { Context, SQSEvent } from 'aws-lambda';
-import { createWorkerHandler } from './sqs-batch';
+import { wireWorker } from './wiring';
 
 const config = loadWorkerConfig();
 const { logger, metrics, count } = createObservability(SERVICE_NAME.worker);
 
-const worker = createWorkerHandler({
-  ledger: new DynamoLedger(createDynamoDbClient({ endpoint: config.endpoints.dynamodb }), {
-    ledgerTableName: config.ledgerTableName,
-    projectionsTableName: config.projectionsTableName,
-    retentionDays: config.ledgerRetentionDays,
-  }),
-  registry,
+const worker = wireWorker({
+  config,
+  db: createDynamoDbClient({ endpoint: config.endpoints.dynamodb }),
   log: logger,
   count,
-  now: Date.now,
-  leaseMs: config.leaseSeconds * 1000,
   afterBatch: () => metrics.publishStoredMetrics(),
 });
 
 export const handler = async (event: SQSEvent, context?: Context) => {
+  // Puts the request id and function details on every log line of this invocation.
   if (context) logger.addContext(context);
   return worker(event, context);
 };

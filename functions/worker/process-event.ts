@@ -1,21 +1,23 @@
 /**
- * The worker core: one Stripe event → its business effects, exactly once.
+ * The worker core: one event envelope → its business effects, exactly once.
  *
  * 1. No handler for the type: record the event as ignored (not an error) and acknowledge it.
  * 2. Effects only in DynamoDB: one transaction writes them and marks the event completed.
- * 3. Effects outside DynamoDB as well: take a lease, run them with the event id as idempotency key,
- *    then commit as in 2, on the condition that we still hold the lease.
+ * 3. Effects outside DynamoDB as well: take a lease, run them with the ledger id as idempotency key,
+ *    then commit as in 2, as the lease's holder.
  *
  * A delivery of an event that is already done is acknowledged without effect, whether it comes from a
- * Stripe retry, an SQS redelivery or a DLQ redrive: the ledger is keyed on the Stripe event id, never
- * on the SQS message id.
+ * Stripe retry, an SQS redelivery or a DLQ redrive: the ledger is keyed on the ledger id (the Stripe
+ * event id), never on the SQS message id. Who may write when is the ledger's rules (ledger-rules.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
-import { LeaseHeldError, describeError } from '../shared/errors';
+import type { EventEnvelope, ReferenceContent } from '../shared/envelope';
+import { LeaseHeldError, UnresolvedEventError, describeError } from '../shared/errors';
 import type { Count, Log } from '../shared/observability';
 import type { Effects } from './effects';
-import type { CommitClaim, CommitResult, Ledger, LedgerEvent } from './ledger';
+import { ledgerEventOf, type CommitResult, type Ledger, type LedgerEvent } from './ledger';
+import type { Claim, DirectClaim, HolderClaim, LeaseClaim } from './ledger-rules';
 import type { Registry } from './registry';
 
 export type Outcome = 'completed' | 'ignored' | 'duplicate';
@@ -30,45 +32,48 @@ export interface ProcessDeps {
   readonly leaseMs: number;
   /** @default crypto.randomUUID */
   readonly newLeaseOwner?: () => string;
+  /** Fetches the event an envelope only refers to (thin events). Without it such an envelope fails. */
+  readonly resolveEvent?: (reference: ReferenceContent) => Promise<Stripe.Event>;
 }
 
 export interface DeliveryInfo {
-  /** When the ingest received the event (ISO 8601). */
-  readonly receivedAt?: string;
   /** Redo an event that is already completed or ignored (operator replay). */
   readonly force?: boolean;
 }
 
-export async function processEvent(event: Stripe.Event, delivery: DeliveryInfo, deps: ProcessDeps): Promise<Outcome> {
-  const record: LedgerEvent = { id: event.id, type: event.type, created: event.created, livemode: event.livemode, receivedAt: delivery.receivedAt };
-  const context = { eventId: event.id, eventType: event.type };
-  const handler = deps.registry.find(event.type);
+export async function processEvent(envelope: EventEnvelope, delivery: DeliveryInfo, deps: ProcessDeps): Promise<Outcome> {
+  const record = ledgerEventOf(envelope);
+  const context = { eventId: record.id, eventType: record.type, source: record.source };
+  const force = delivery.force ?? false;
+  const handler = deps.registry.find(envelope.type);
 
   if (!handler) {
-    const outcome = await deps.ledger.recordIgnored(record, deps.now());
+    const outcome = await deps.ledger.recordIgnored(record, { kind: 'direct', force }, deps.now());
     deps.count(outcome === 'ignored' ? 'EventsIgnored' : 'DuplicatesSkipped');
     deps.log.info(outcome === 'ignored' ? 'Unhandled event type recorded as ignored' : 'Duplicate delivery acknowledged', context);
     return outcome;
   }
 
-  let claim: CommitClaim = { kind: 'direct', force: delivery.force };
+  let commitClaim: DirectClaim | HolderClaim = { kind: 'direct', force };
+  // What this delivery may record a failure as, updated as it learns more.
+  let failureClaim: Claim = commitClaim;
   let result: CommitResult;
   let effects: Effects;
   try {
-    effects = handler(event);
+    effects = handler(await eventOf(envelope, deps));
     if (effects.external) {
-      const owner = (deps.newLeaseOwner ?? randomUUID)();
-      if ((await deps.ledger.acquireLease(record, owner, deps.leaseMs, deps.now())) === 'duplicate') {
-        return duplicate(deps, context);
-      }
-      claim = { kind: 'lease', owner };
-      await effects.external({ idempotencyKey: event.id });
+      const lease: LeaseClaim = { kind: 'lease', owner: (deps.newLeaseOwner ?? randomUUID)(), force };
+      // Should the answer be lost, the lease may be ours: a failure then releases it, and nobody else's.
+      failureClaim = lease;
+      if ((await deps.ledger.acquireLease(record, lease, deps.leaseMs, deps.now())) === 'duplicate') return duplicate(deps, context);
+      failureClaim = commitClaim = { kind: 'holder', owner: lease.owner };
+      await effects.external({ idempotencyKey: record.id });
     }
-    result = await deps.ledger.commit(record, effects.writes, claim, deps.now());
+    result = await deps.ledger.commit(record, effects.writes, commitClaim, deps.now());
   } catch (error) {
     // Another delivery is working on it: not a failure of this event, just retry later.
     if (error instanceof LeaseHeldError) throw error;
-    await recordFailure(record, error, claim, deps, context);
+    await recordFailure(record, error, failureClaim, deps, context);
     throw error;
   }
 
@@ -77,9 +82,21 @@ export async function processEvent(event: Stripe.Event, delivery: DeliveryInfo, 
     deps.count('StaleWritesSkipped', result.skippedWrites);
     deps.log.info('Skipped writes older than the stored state', { ...context, skippedWrites: result.skippedWrites });
   }
-  for (const line of effects.logs ?? []) deps.log[line.level](line.message, { ...context, ...line.attributes });
+  logEffects(effects, deps, context);
   deps.count('EventsCompleted');
   return 'completed';
+}
+
+/** The Stripe event a handler runs on: carried by the envelope, or fetched for a reference. */
+export async function eventOf(envelope: EventEnvelope, deps: Pick<ProcessDeps, 'resolveEvent'>): Promise<Stripe.Event> {
+  if (envelope.content.kind === 'snapshot') return envelope.content.event;
+  if (!deps.resolveEvent) throw new UnresolvedEventError(envelope.content.eventId);
+  return deps.resolveEvent(envelope.content);
+}
+
+/** The handler's log lines, once its effects are committed. */
+export function logEffects(effects: Effects, deps: Pick<ProcessDeps, 'log'>, context: Record<string, unknown>): void {
+  for (const line of effects.logs ?? []) deps.log[line.level](line.message, { ...context, ...line.attributes });
 }
 
 function duplicate(deps: ProcessDeps, context: Record<string, unknown>): Outcome {
@@ -88,7 +105,7 @@ function duplicate(deps: ProcessDeps, context: Record<string, unknown>): Outcome
   return 'duplicate';
 }
 
-async function recordFailure(record: LedgerEvent, error: unknown, claim: CommitClaim, deps: ProcessDeps, context: Record<string, unknown>): Promise<void> {
+async function recordFailure(record: LedgerEvent, error: unknown, claim: Claim, deps: ProcessDeps, context: Record<string, unknown>): Promise<void> {
   deps.count('EventsFailed');
   deps.log.error('Event processing failed; it will be retried', { ...context, error: describeError(error) });
   try {

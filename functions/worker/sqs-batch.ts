@@ -1,34 +1,58 @@
 /**
- * The SQS adapter: a batch of messages → the batch's new events committed together (process-batch),
- * the rest through processEvent one by one, answered with a partial batch response so that one
- * failing event never sends its batch-mates back to the queue.
+ * The SQS adapter: a batch of messages → envelopes → the batch's new events committed together
+ * (process-batch), the rest through processEvent one by one, answered with a partial batch response
+ * so that one failing event never sends its batch-mates back to the queue.
+ *
+ * It is also the only part that knows SQS's receive counts: when an event fails on the last receive
+ * the queue allows, SQS moves its message to the dead-letter queue, and the adapter notes that in the
+ * ledger so that dead letters can be listed without receiving them.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type Stripe from 'stripe';
-import { MalformedMessageError } from '../shared/errors';
+import type { EventEnvelope } from '../shared/envelope';
+import { describeError } from '../shared/errors';
 import { MESSAGE_ATTRIBUTE } from '../shared/message';
-import { asStripeEvent } from '../shared/stripe-event';
-import { commitTogether, type BatchCandidate } from './process-batch';
-import { processEvent, type ProcessDeps } from './process-event';
+import { ledgerEventOf } from './ledger';
+import { commitTogether } from './process-batch';
+import { processEvent, type Outcome, type ProcessDeps } from './process-event';
+import { readMessage } from './read-message';
 
 export interface WorkerAdapterDeps extends ProcessDeps {
+  /** The queue's maxReceiveCount: a failure on this receive sends the message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
   /** Called after every batch, e.g. to flush metrics. */
   readonly afterBatch?: () => void;
 }
 
 export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
+interface Delivery {
+  readonly record: SQSRecord;
+  readonly force: boolean;
+  /** The envelope, or why the message could not be read. */
+  readonly read: { readonly envelope: EventEnvelope } | { readonly error: unknown };
+}
+
 export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
   return async (event, context) => {
     try {
+      const deliveries = new Map(event.Records.map((record) => [record.messageId, delivery(record)]));
       // New events with DynamoDB-only effects commit together first; the rest go one by one below.
-      const committed = await commitTogether(batchCandidates(event.Records), deps);
-      const handleRecord = async (record: SQSRecord) => {
+      const committed = await commitTogether(
+        [...deliveries.values()].flatMap(({ record, force, read }) => ('envelope' in read && !force ? [{ key: record.messageId, envelope: read.envelope }] : [])),
+        deps,
+      );
+      const handleRecord = async (record: SQSRecord): Promise<Outcome> => {
         const done = committed.get(record.messageId);
         if (done) return done;
-        const { receivedAt, force } = deliveryInfo(record);
-        return processEvent(parseMessage(record), { receivedAt, force }, deps);
+        const { force, read } = deliveries.get(record.messageId)!;
+        try {
+          if ('error' in read) throw read.error;
+          return await processEvent(read.envelope, { force }, deps);
+        } catch (error) {
+          await noteIfDeadLettered(record, read, error, deps);
+          throw error;
+        }
       };
       // A processor holds one batch's state, so each batch gets its own (the local poller runs several at once).
       const processor = new BatchProcessor(EventType.SQS);
@@ -40,38 +64,31 @@ export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
   };
 }
 
-function deliveryInfo(record: SQSRecord): { receivedAt?: string; force: boolean } {
-  const attributes = record.messageAttributes ?? {};
-  return {
-    receivedAt: attributes[MESSAGE_ATTRIBUTE.receivedAt]?.stringValue,
-    force: attributes[MESSAGE_ATTRIBUTE.forceReprocess]?.stringValue === 'true',
-  };
-}
-
-/** Records that may take the combined commit: well-formed events, not forced. */
-function batchCandidates(records: readonly SQSRecord[]): BatchCandidate[] {
-  const candidates: BatchCandidate[] = [];
-  for (const record of records) {
-    const { receivedAt, force } = deliveryInfo(record);
-    if (force) continue;
-    try {
-      candidates.push({ key: record.messageId, event: parseMessage(record), receivedAt });
-    } catch {
-      // Malformed: processEvent's path reports it.
-    }
-  }
-  return candidates;
-}
-
-/** The message body is the raw event JSON that the ingest verified. */
-export function parseMessage(record: Pick<SQSRecord, 'body' | 'messageId'>): Stripe.Event {
-  let parsed: unknown;
+function delivery(record: SQSRecord): Delivery {
+  const force = record.messageAttributes?.[MESSAGE_ATTRIBUTE.forceReprocess]?.stringValue === 'true';
   try {
-    parsed = JSON.parse(record.body);
-  } catch {
-    throw new MalformedMessageError(`Message ${record.messageId} is not JSON`);
+    return { record, force, read: { envelope: readMessage(record) } };
+  } catch (error) {
+    return { record, force, read: { error } };
   }
-  const event = asStripeEvent(parsed);
-  if (typeof event === 'string') throw new MalformedMessageError(`Message ${record.messageId} is not a Stripe event: ${event}`);
-  return event;
+}
+
+/** On the last receive SQS allows, a failure sends the message to the dead-letter queue: say so, and note it in the ledger. */
+async function noteIfDeadLettered(record: SQSRecord, read: Delivery['read'], error: unknown, deps: WorkerAdapterDeps): Promise<void> {
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
+  if (receiveCount < deps.maxReceiveCount) return;
+  deps.count('EventsDeadLettered');
+  const context = { messageId: record.messageId, receiveCount, error: describeError(error) };
+  if (!('envelope' in read)) {
+    // Without a readable event there is no ledger id to note it under; the listing counts it apart.
+    deps.log.error('A malformed message failed its last attempt and goes to the dead-letter queue', context);
+    return;
+  }
+  const event = ledgerEventOf(read.envelope);
+  deps.log.error('Event failed its last attempt and goes to the dead-letter queue', { ...context, eventId: event.id, eventType: event.type });
+  try {
+    await deps.ledger.markDeadLettered(event, receiveCount, deps.now());
+  } catch (ledgerError) {
+    deps.log.error('Could not note the dead letter in the ledger', { eventId: event.id, error: describeError(ledgerError) });
+  }
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -23,6 +23,11 @@ export interface PipelineAlarmsProps {
   readonly signatureFailureAlarmThreshold: number;
 }
 
+/** An alarm's name, e.g. `prod-stripe-webhooks-DeadLetters`; the key policy trusts the stage's pattern of it. */
+function alarmName(stage: string, id: string): string {
+  return `${stage}-stripe-webhooks-${id}`;
+}
+
 /** A pipeline metric the functions publish through Powertools (EMF), by service. */
 export function pipelineMetric(service: keyof typeof SERVICE_NAME, metricName: string, period = Duration.minutes(5)): Metric {
   return new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: SERVICE_NAME[service] }, statistic: 'Sum', period });
@@ -36,13 +41,25 @@ export function pipelineMetric(service: keyof typeof SERVICE_NAME, metricName: s
 export class PipelineAlarms extends Construct {
   public readonly topic: Topic;
   public readonly alarms: Alarm[] = [];
+  private readonly stage: string;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
+    this.stage = props.stage;
     const key = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the pipeline alarm topic' });
-    // CloudWatch publishes to encrypted topics only with a customer managed key it may use.
+    const { account, region, partition } = Stack.of(this);
+    // CloudWatch publishes to encrypted topics only with a customer managed key it may use: only for
+    // this stage's alarms. In a key policy, resource "*" means this key and no other.
     key.addToResourcePolicy(
-      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey*'], principals: [new ServicePrincipal('cloudwatch.amazonaws.com')], resources: ['*'] }),
+      new PolicyStatement({
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:${alarmName(props.stage, '*')}` },
+        },
+      }),
     );
     this.topic = new Topic(this, 'Topic', { topicName: `${props.stage}-stripe-webhook-alarms`, masterKey: key, enforceSSL: true });
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
@@ -78,6 +95,7 @@ export class PipelineAlarms extends Construct {
 
   private alarm(id: string, description: string, options: { metric: IMetric; threshold: number; comparisonOperator?: ComparisonOperator }): void {
     const alarm = new Alarm(this, id, {
+      alarmName: alarmName(this.stage, id),
       alarmDescription: description,
       metric: options.metric,
       threshold: options.threshold,

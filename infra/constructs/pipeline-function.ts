@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../../functions/shared/observability';
-import { BUNDLE_OPTIONS, FUNCTION_ENTRIES, type FunctionName } from '../../scripts/bundle';
+import { BUNDLE_OPTIONS, FUNCTION_ENTRIES, type FunctionName } from '../bundle';
 
 const ROOT = join(__dirname, '..', '..');
 

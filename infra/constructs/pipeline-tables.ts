@@ -1,12 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { LEDGER_TABLE, PROJECTIONS_TABLE, resourceName, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
 
 /**
  * The event ledger and the projections, from the shared definitions. On demand, point-in-time
- * recovery, encrypted with a KMS key (AWS managed), TTL where defined, and retained when the stack is
- * deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
+ * recovery, encrypted with a KMS key (AWS managed), TTL and indexes where defined (the ledger's sparse
+ * dead-letter index), and retained when the stack is deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
  */
 export class PipelineTables extends Construct {
   public readonly ledger: Table;
@@ -19,7 +19,7 @@ export class PipelineTables extends Construct {
   }
 
   private table(id: string, stage: string, definition: TableDefinition): Table {
-    return new Table(this, id, {
+    const table = new Table(this, id, {
       tableName: resourceName(stage, definition),
       partitionKey: key(definition.partitionKey),
       ...(definition.sortKey ? { sortKey: key(definition.sortKey) } : {}),
@@ -29,6 +29,15 @@ export class PipelineTables extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    for (const index of definition.indexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: key(index.partitionKey),
+        ...(index.sortKey ? { sortKey: key(index.sortKey) } : {}),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
   }
 }
 

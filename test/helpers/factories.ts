@@ -1,8 +1,8 @@
-/** Fixture factories: signed webhook requests, API Gateway events and SQS records. */
+/** Fixture factories: signed webhook requests, API Gateway events, queue message attributes and SQS records. */
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, SQSRecord } from 'aws-lambda';
 import Stripe from 'stripe';
-import { messageAttributes } from '../../functions/shared/message';
-import type { StripeEventEnvelope } from '../../functions/shared/stripe-event';
+import { MESSAGE_ATTRIBUTE, snapshotMessage, type StringAttributes } from '../../functions/shared/message';
+import type { SnapshotEventFields } from '../../functions/shared/stripe-event';
 
 export const TEST_SECRET = 'whsec_test_primary_0123456789abcdef';
 export const OTHER_SECRET = 'whsec_test_rotated_fedcba9876543210';
@@ -82,10 +82,34 @@ export function signedHttpApiEvent(event: unknown, options: { secret?: string; t
 
 let sequence = 0;
 
+/** The attributes the ingest puts on a snapshot event's message (format 2). */
+export function snapshotAttributes(event: SnapshotEventFields, receivedAt = new Date()): StringAttributes {
+  return snapshotMessage(event, '', { source: 'webhook', receivedAt }).attributes;
+}
+
+/**
+ * The attributes of the first message format, before it was versioned: no Format, Kind or Source.
+ * Messages like these may still be on a queue, or in the dead-letter queue, during an upgrade.
+ */
+export function formatOneAttributes(event: SnapshotEventFields, receivedAt = new Date()): StringAttributes {
+  const attributes = snapshotAttributes(event, receivedAt);
+  for (const name of [MESSAGE_ATTRIBUTE.format, MESSAGE_ATTRIBUTE.kind, MESSAGE_ATTRIBUTE.source]) delete attributes[name];
+  return attributes;
+}
+
+export interface SqsRecordOptions {
+  readonly messageId?: string;
+  readonly receiveCount?: number;
+  /** @default the attributes the ingest writes today */
+  readonly attributes?: StringAttributes;
+  readonly force?: boolean;
+}
+
 /** An SQS record as Lambda's event source mapping delivers it, for a message the ingest would send. */
-export function sqsRecord(event: StripeEventEnvelope | string, options: { messageId?: string; receiveCount?: number } = {}): SQSRecord {
+export function sqsRecord(event: SnapshotEventFields | string, options: SqsRecordOptions = {}): SQSRecord {
   const body = typeof event === 'string' ? event : JSON.stringify(event);
-  const attributes = typeof event === 'string' ? {} : messageAttributes(event, new Date());
+  const attributes = { ...(options.attributes ?? (typeof event === 'string' ? {} : snapshotAttributes(event))) };
+  if (options.force) attributes[MESSAGE_ATTRIBUTE.forceReprocess] = { DataType: 'String', StringValue: 'true' };
   return {
     messageId: options.messageId ?? `message-${++sequence}`,
     receiptHandle: `receipt-${sequence}`,

@@ -11,7 +11,7 @@ import { projectionKeys } from '../../functions/shared/projection-keys';
 import type { PipelineResources } from '../../local/create-resources';
 import { toRecord } from '../../local/poller';
 import { sampleEvent } from '../../local/sample-events';
-import { bundleFunctions } from '../../scripts/bundle';
+import { bundleFunctions } from '../../infra/bundle';
 import { emulatorEndpoints, freshResources, getItem, receiveAll, testClients } from '../helpers/aws';
 import { TEST_SECRET, signedHttpApiEvent } from '../helpers/factories';
 

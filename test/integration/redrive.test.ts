@@ -6,15 +6,16 @@
 import type { Server } from 'node:http';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
-import { messageAttributes, MESSAGE_ATTRIBUTE } from '../../functions/shared/message';
+import { MESSAGE_ATTRIBUTE } from '../../functions/shared/message';
 import { LOCAL_AWS } from '../../local/emulators';
 import { sampleEvent } from '../../local/sample-events';
-import { redrive } from '../../scripts/redrive';
+import { redrive } from '../../ops/redrive';
 import { freshResources, receiveAll, testClients } from '../helpers/aws';
+import { snapshotAttributes } from '../helpers/factories';
 
 async function deadLetter(sqs: SQSClient, deadLetterQueueUrl: string, type: 'invoice.paid' | 'payout.paid') {
   const event = sampleEvent(type);
-  await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageBody: JSON.stringify(event), MessageAttributes: messageAttributes(event, new Date()) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageBody: JSON.stringify(event), MessageAttributes: snapshotAttributes(event) }));
   return event;
 }
 

@@ -4,13 +4,15 @@
  */
 import type Stripe from 'stripe';
 import { createDynamoDbClient } from '../../functions/shared/clients';
+import { loadWorkerConfig } from '../../functions/shared/config';
+import { snapshotEnvelope } from '../../functions/shared/envelope';
 import { CommitConflictError, LeaseHeldError } from '../../functions/shared/errors';
 import { projectionKeys } from '../../functions/shared/projection-keys';
-import { registry as referenceRegistry } from '../../functions/worker/actions';
-import { DynamoLedger, type LedgerRecord } from '../../functions/worker/ledger';
+import type { LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
 import { createRegistry, type Registry } from '../../functions/worker/registry';
 import { createWorkerHandler } from '../../functions/worker/sqs-batch';
+import { workerDeps, type WorkerParts } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
 import { sampleEvent } from '../../local/sample-events';
 import { emulatorEndpoints, freshResources, getItem, queryPartition } from '../helpers/aws';
@@ -30,20 +32,24 @@ describe('worker', () => {
   });
   afterAll(() => db.destroy());
 
-  function depsFor(overrides: Partial<ProcessDeps> & { client?: ReturnType<typeof newClient> } = {}) {
+  /** The worker's dependencies from its one wiring, over the test's tables, with recorders for logs and metrics. */
+  function depsFor(overrides: Partial<Omit<WorkerParts, 'config'>> & { client?: ReturnType<typeof newClient> } = {}) {
     const log = recordingLog();
     const count = recordingCount();
-    const { client, ...rest } = overrides;
-    const deps: ProcessDeps = {
-      ledger: new DynamoLedger(client ?? db, { ...tables, retentionDays: 90 }),
-      registry: referenceRegistry,
+    const { client, ...parts } = overrides;
+    const deps = workerDeps({
+      config: loadWorkerConfig({ LEDGER_TABLE_NAME: tables.ledgerTableName, PROJECTIONS_TABLE_NAME: tables.projectionsTableName }),
+      db: client ?? db,
       log,
       count,
-      now: Date.now,
-      leaseMs: 60_000,
-      ...rest,
-    };
+      ...parts,
+    });
     return { deps, log, count };
+  }
+
+  /** The core on a snapshot event, as the webhook way in hands it over. */
+  function processSnapshot(event: Stripe.Event, delivery: { receivedAt?: string; force?: boolean }, deps: ProcessDeps) {
+    return processEvent(snapshotEnvelope(event, { source: 'webhook', receivedAt: delivery.receivedAt }), { force: delivery.force }, deps);
   }
 
   const ledgerRecord = (eventId: string) => getItem<LedgerRecord>(db, tables.ledgerTableName, { eventId });
@@ -54,7 +60,7 @@ describe('worker', () => {
   async function deliverUntilDone(event: Stripe.Event, deps: ProcessDeps, limit = 10) {
     for (let attempt = 1; attempt <= limit; attempt++) {
       try {
-        return await processEvent(event, {}, deps);
+        return await processSnapshot(event, {}, deps);
       } catch (error) {
         if (!(error instanceof CommitConflictError || error instanceof LeaseHeldError)) throw error;
       }
@@ -68,7 +74,7 @@ describe('worker', () => {
       const event = sampleEvent('payment_intent.succeeded', { object: { metadata: { order_id: 'order_42' } } });
       const intent = event.data.object;
 
-      expect(await processEvent(event, { receivedAt: '2026-11-22T10:00:00.000Z' }, deps)).toBe('completed');
+      expect(await processSnapshot(event, { receivedAt: '2026-11-22T10:00:00.000Z' }, deps)).toBe('completed');
 
       expect(await projection(projectionKeys.payment(intent.id))).toMatchObject({ status: 'succeeded', amountReceived: 2000, currency: 'usd', orderId: 'order_42', sourceEventId: event.id });
       expect(await projection(projectionKeys.order('order_42'))).toMatchObject({ status: 'ready_to_fulfil', paymentIntentId: intent.id });
@@ -83,8 +89,8 @@ describe('worker', () => {
       const { deps, count } = depsFor();
       const event = sampleEvent('payout.paid');
 
-      expect(await processEvent(event, {}, deps)).toBe('completed');
-      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+      expect(await processSnapshot(event, {}, deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
 
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
       expect(await ledgerEntries()).toEqual(
@@ -96,7 +102,7 @@ describe('worker', () => {
     it('logs an opened dispute as an alert', async () => {
       const { deps, log } = depsFor();
       const event = sampleEvent('charge.dispute.created');
-      await processEvent(event, {}, deps);
+      await processSnapshot(event, {}, deps);
       expect(log.entries.find((entry) => entry.attributes.alert === 'dispute_opened')).toMatchObject({ level: 'warn' });
       expect(await projection(projectionKeys.dispute(event.data.object.id))).toMatchObject({ status: 'needs_response', reason: 'fraudulent' });
     });
@@ -107,8 +113,8 @@ describe('worker', () => {
       const { deps, count } = depsFor();
       const event = sampleEvent('customer.created');
 
-      expect(await processEvent(event, {}, deps)).toBe('ignored');
-      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+      expect(await processSnapshot(event, {}, deps)).toBe('ignored');
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
 
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'ignored', attempts: 1 });
       expect(count.totals.EventsIgnored).toBe(1);
@@ -122,8 +128,8 @@ describe('worker', () => {
       crashOn(crashing, 'TransactWriteItemsCommand', 'after');
       const event = sampleEvent('transfer.created');
 
-      await expect(processEvent(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
-      expect(await processEvent(event, {}, depsFor().deps)).toBe('duplicate');
+      await expect(processSnapshot(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      expect(await processSnapshot(event, {}, depsFor().deps)).toBe('duplicate');
 
       const totals = (await ledgerEntries()).filter((item) => item.sk.startsWith('total#'));
       expect(totals).toEqual([expect.objectContaining({ amount: 7_500, entries: 1 })]);
@@ -136,11 +142,11 @@ describe('worker', () => {
       crashOn(crashing, 'TransactWriteItemsCommand', 'before');
       const event = sampleEvent('payment_intent.succeeded');
 
-      await expect(processEvent(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(processSnapshot(event, {}, depsFor({ client: crashing }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
       expect(await projection(projectionKeys.payment(event.data.object.id))).toBeUndefined();
       expect(await ledgerRecord(event.id)).toBeUndefined();
 
-      expect(await processEvent(event, {}, depsFor().deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, depsFor().deps)).toBe('completed');
       expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded' });
       crashing.destroy();
     });
@@ -151,11 +157,11 @@ describe('worker', () => {
 
     it('is recorded as failed with its error and attempts, then completes on a later delivery', async () => {
       const event = sampleEvent('payout.paid');
-      await expect(processEvent(event, {}, depsFor({ registry: failing('bank API down') }).deps)).rejects.toThrow('bank API down');
-      await expect(processEvent(event, {}, depsFor({ registry: failing('still down') }).deps)).rejects.toThrow('still down');
+      await expect(processSnapshot(event, {}, depsFor({ registry: failing('bank API down') }).deps)).rejects.toThrow('bank API down');
+      await expect(processSnapshot(event, {}, depsFor({ registry: failing('still down') }).deps)).rejects.toThrow('still down');
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', attempts: 2, lastError: 'Error: still down' });
 
-      expect(await processEvent(event, {}, depsFor().deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, depsFor().deps)).toBe('completed');
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 3 });
     });
   });
@@ -240,8 +246,7 @@ describe('worker', () => {
       const handler = createWorkerHandler(depsFor().deps);
       const event = sampleEvent('payment_intent.succeeded');
       await handler({ Records: [sqsRecord(event)] });
-      const forced = sqsRecord(event);
-      forced.messageAttributes.ForceReprocess = { dataType: 'String', stringValue: 'true' };
+      const forced = sqsRecord(event, { force: true });
 
       expect((await handler({ Records: [sqsRecord(event)] })).batchItemFailures).toEqual([]);
       expect(await ledgerRecord(event.id)).toMatchObject({ attempts: 1 });
@@ -266,8 +271,8 @@ describe('worker', () => {
       const updated = sampleEvent('customer.subscription.updated', { created: created + 10, object: { customer, id: 'sub_1', status: 'past_due' } });
       const older = sampleEvent('customer.subscription.created', { created, object: { customer, id: 'sub_1', status: 'active' } });
 
-      expect(await processEvent(updated, {}, deps)).toBe('completed');
-      expect(await processEvent(older, {}, deps)).toBe('completed');
+      expect(await processSnapshot(updated, {}, deps)).toBe('completed');
+      expect(await processSnapshot(older, {}, deps)).toBe('completed');
 
       expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'past_due', sourceEventId: updated.id });
       expect(await ledgerRecord(older.id)).toMatchObject({ status: 'completed', skippedWrites: 1 });
@@ -279,8 +284,8 @@ describe('worker', () => {
       const customer = 'cus_forward';
       const first = sampleEvent('customer.subscription.created', { created: 1_760_000_000, object: { customer, status: 'active' } });
       const second = sampleEvent('customer.subscription.deleted', { created: 1_760_000_100, object: { customer } });
-      await processEvent(first, {}, deps);
-      await processEvent(second, {}, deps);
+      await processSnapshot(first, {}, deps);
+      await processSnapshot(second, {}, deps);
       expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'canceled', sourceEventId: second.id });
     });
 
@@ -290,8 +295,8 @@ describe('worker', () => {
       const succeeded = sampleEvent('payment_intent.succeeded', { created: 1_760_000_000, object: { id } });
       const failed = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_000, object: { id } });
 
-      await processEvent(succeeded, {}, deps);
-      await processEvent(failed, {}, deps);
+      await processSnapshot(succeeded, {}, deps);
+      await processSnapshot(failed, {}, deps);
 
       expect(await projection(projectionKeys.payment(id))).toMatchObject({ status: 'succeeded' });
       expect(await projection(projectionKeys.order(id))).toMatchObject({ status: 'ready_to_fulfil' });
@@ -300,12 +305,12 @@ describe('worker', () => {
     it('applies only the newer of two writes in one event and skips the stale one', async () => {
       const { deps } = depsFor();
       const id = 'pi_mixed';
-      await processEvent(sampleEvent('payment_intent.succeeded', { created: 1_760_000_500, object: { id, metadata: { order_id: 'order_mixed' } } }), {}, deps);
+      await processSnapshot(sampleEvent('payment_intent.succeeded', { created: 1_760_000_500, object: { id, metadata: { order_id: 'order_mixed' } } }), {}, deps);
       // The order was since replaced by a newer write, but the payment record was not.
       const late = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_900, object: { id: 'pi_other', metadata: { order_id: 'order_mixed' } } });
       const stale = sampleEvent('payment_intent.payment_failed', { created: 1_760_000_600, object: { id: 'pi_third', metadata: { order_id: 'order_mixed' } } });
-      await processEvent(late, {}, deps);
-      await processEvent(stale, {}, deps);
+      await processSnapshot(late, {}, deps);
+      await processSnapshot(stale, {}, deps);
 
       expect(await projection(projectionKeys.order('order_mixed'))).toMatchObject({ paymentIntentId: 'pi_other' });
       expect(await projection(projectionKeys.payment('pi_third'))).toMatchObject({ status: 'failed' });
@@ -317,8 +322,8 @@ describe('worker', () => {
       const id = 'ch_refunds';
       const full = sampleEvent('charge.refunded', { created: 1_760_000_000, object: { id, amount_refunded: 2000, refunded: true } });
       const partial = sampleEvent('charge.refunded', { created: 1_760_000_000, object: { id, amount_refunded: 500, refunded: false } });
-      await processEvent(full, {}, deps);
-      await processEvent(partial, {}, deps);
+      await processSnapshot(full, {}, deps);
+      await processSnapshot(partial, {}, deps);
       expect(await projection(projectionKeys.refund(id))).toMatchObject({ amountRefunded: 2000, fullyRefunded: true });
     });
   });
@@ -353,9 +358,9 @@ describe('worker', () => {
     it('does not double-count when an operator forces a completed event to be processed again', async () => {
       const { deps } = depsFor();
       const event = sampleEvent('payout.paid', { object: { amount: 5000 } });
-      await processEvent(event, {}, deps);
+      await processSnapshot(event, {}, deps);
 
-      expect(await processEvent(event, { force: true }, deps)).toBe('completed');
+      expect(await processSnapshot(event, { force: true }, deps)).toBe('completed');
 
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2, skippedWrites: 1 });
       expect((await ledgerEntries()).find((item) => item.sk === 'total#usd')).toMatchObject({ amount: 5000, entries: 1 });
@@ -381,8 +386,8 @@ describe('worker', () => {
       const { deps } = depsFor({ registry: externalRegistry(calls) });
       const event = sampleEvent('customer.created');
 
-      expect(await processEvent(event, {}, deps)).toBe('completed');
-      expect(await processEvent(event, {}, deps)).toBe('duplicate');
+      expect(await processSnapshot(event, {}, deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
 
       expect(calls).toEqual([event.id]);
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
@@ -396,9 +401,9 @@ describe('worker', () => {
       const { deps } = depsFor({ registry: externalRegistry(calls, () => blocked) });
       const event = sampleEvent('customer.created');
 
-      const first = processEvent(event, {}, deps);
+      const first = processSnapshot(event, {}, deps);
       await waitFor(async () => (await ledgerRecord(event.id))?.status === 'processing');
-      await expect(processEvent(event, {}, deps)).rejects.toBeInstanceOf(LeaseHeldError);
+      await expect(processSnapshot(event, {}, deps)).rejects.toBeInstanceOf(LeaseHeldError);
       release();
 
       expect(await first).toBe('completed');
@@ -413,12 +418,12 @@ describe('worker', () => {
       let now = Date.now();
       const clock = () => now;
 
-      await expect(processEvent(event, {}, depsFor({ client: crashing, registry: externalRegistry(calls), now: clock }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
+      await expect(processSnapshot(event, {}, depsFor({ client: crashing, registry: externalRegistry(calls), now: clock }).deps)).rejects.toBeInstanceOf(SimulatedCrash);
       const healthy = depsFor({ registry: externalRegistry(calls), now: clock }).deps;
-      await expect(processEvent(event, {}, healthy)).rejects.toBeInstanceOf(LeaseHeldError);
+      await expect(processSnapshot(event, {}, healthy)).rejects.toBeInstanceOf(LeaseHeldError);
 
       now += 60_001;
-      expect(await processEvent(event, {}, healthy)).toBe('completed');
+      expect(await processSnapshot(event, {}, healthy)).toBe('completed');
 
       expect(calls).toEqual([event.id, event.id]);
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2 });
@@ -431,11 +436,11 @@ describe('worker', () => {
       const { deps } = depsFor({ registry: externalRegistry(calls, async () => { if (fail) throw new Error('SMTP timeout'); }) });
       const event = sampleEvent('customer.created');
 
-      await expect(processEvent(event, {}, deps)).rejects.toThrow('SMTP timeout');
+      await expect(processSnapshot(event, {}, deps)).rejects.toThrow('SMTP timeout');
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', lastError: 'Error: SMTP timeout', attempts: 1 });
 
       fail = false;
-      expect(await processEvent(event, {}, deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, deps)).toBe('completed');
       expect(calls).toEqual([event.id, event.id]);
     });
   });

@@ -61,8 +61,19 @@ describe('loadWorkerConfig', () => {
       ledgerTableName: 'l',
       projectionsTableName: 'p',
       leaseSeconds: 60,
+      workerTimeoutSeconds: 30,
       ledgerRetentionDays: 90,
     });
+  });
+
+  it('refuses a lease shorter than the worker timeout, which would let a second delivery run alongside a live one', () => {
+    const problems = problemsOf(() => loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEASE_SECONDS: '30', WORKER_TIMEOUT_SECONDS: '60' }));
+    expect(problems).toEqual([expect.stringMatching(/LEASE_SECONDS \(30\) must not be shorter than WORKER_TIMEOUT_SECONDS \(60\)/)]);
+  });
+
+  it('accepts a lease as long as the worker timeout, and longer', () => {
+    expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEASE_SECONDS: '60', WORKER_TIMEOUT_SECONDS: '60' }).leaseSeconds).toBe(60);
+    expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEASE_SECONDS: '120', WORKER_TIMEOUT_SECONDS: '60' }).leaseSeconds).toBe(120);
   });
 
   it('refuses a ledger retention shorter than Stripe keeps events', () => {

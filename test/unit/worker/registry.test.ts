@@ -1,6 +1,4 @@
 import { createRegistry } from '../../../functions/worker/registry';
-import { parseMessage } from '../../../functions/worker/sqs-batch';
-import { MalformedMessageError } from '../../../functions/shared/errors';
 
 describe('createRegistry', () => {
   it('finds a handler by event type and lists the types', () => {
@@ -20,15 +18,5 @@ describe('createRegistry', () => {
   it('refuses two handlers for one type', () => {
     const handler = () => ({ writes: [] });
     expect(() => createRegistry({ 'invoice.paid': handler }, { 'invoice.paid': handler })).toThrow(/Two handlers/);
-  });
-});
-
-describe('parseMessage', () => {
-  it.each([
-    ['not JSON', '{'],
-    ['not an event', '{"object":"charge"}'],
-    ['an event without type', '{"object":"event","id":"evt_1","created":1,"livemode":false,"data":{"object":{}}}'],
-  ])('rejects a body that is %s as malformed', (_, body) => {
-    expect(() => parseMessage({ body, messageId: 'm1' })).toThrow(MalformedMessageError);
   });
 });

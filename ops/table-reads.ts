@@ -1,6 +1,6 @@
 /**
- * Whole-table and whole-partition reads for the local tools (ops API, drill), following DynamoDB's
- * pagination. Local tables are small; nothing on AWS scans.
+ * Whole-table and whole-partition reads, following DynamoDB's pagination. Scans serve the local stack
+ * only, whose tables are small; what runs against a deployed stage queries keys and indexes.
  */
 import { QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';

@@ -1,6 +1,7 @@
 /**
  * Bundles each Lambda function into one minified CommonJS file with esbuild, on this machine (no
- * Docker). The CDK stack uses the same entry points and options, so what the tests load is what ships.
+ * Docker). The CDK stack (constructs/pipeline-function.ts) uses the same entry points and options, so
+ * what the tests and the benchmarks load is what ships.
  *
  *   npm run bundle            → dist/ingest/index.js, dist/worker/index.js (+ source maps)
  */

@@ -1,0 +1,59 @@
+/**
+ * The one assembly of the worker: configuration and clients in, handler out. The Lambda entry
+ * (handler.ts), the local stack, the tests and the benchmarks all build the worker here, so each
+ * default is taken from one place (functions/shared/config.ts and resources.ts).
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { WorkerConfig } from '../shared/config';
+import type { Count, Log } from '../shared/observability';
+import { QUEUES } from '../shared/resources';
+import { registry as referenceActions } from './actions';
+import { DynamoLedger } from './dynamo-ledger';
+import type { Ledger } from './ledger';
+import type { Registry } from './registry';
+import { createWorkerHandler, type WorkerAdapterDeps, type WorkerHandler } from './sqs-batch';
+
+export interface WorkerParts {
+  readonly config: WorkerConfig;
+  readonly db: DynamoDBClient;
+  readonly log: Log;
+  readonly count: Count;
+  /** @default the reference actions (functions/worker/actions) */
+  readonly registry?: Registry;
+  /** Wraps the ledger, e.g. with fault injection or the local stack's trace. */
+  readonly decorateLedger?: (ledger: Ledger) => Ledger;
+  /** Wraps the registry, e.g. with fault injection. */
+  readonly decorateRegistry?: (registry: Registry) => Registry;
+  /** Called after every batch, e.g. to flush metrics. */
+  readonly afterBatch?: () => void;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** @default crypto.randomUUID */
+  readonly newLeaseOwner?: () => string;
+}
+
+/** What the worker's adapter and core are given. */
+export function workerDeps(parts: WorkerParts): WorkerAdapterDeps {
+  const { config } = parts;
+  const ledger = new DynamoLedger(parts.db, {
+    ledgerTableName: config.ledgerTableName,
+    projectionsTableName: config.projectionsTableName,
+    retentionDays: config.ledgerRetentionDays,
+  });
+  const registry = parts.registry ?? referenceActions;
+  return {
+    ledger: parts.decorateLedger ? parts.decorateLedger(ledger) : ledger,
+    registry: parts.decorateRegistry ? parts.decorateRegistry(registry) : registry,
+    log: parts.log,
+    count: parts.count,
+    now: parts.now ?? Date.now,
+    leaseMs: config.leaseSeconds * 1000,
+    maxReceiveCount: QUEUES.maxReceiveCount,
+    ...(parts.newLeaseOwner ? { newLeaseOwner: parts.newLeaseOwner } : {}),
+    ...(parts.afterBatch ? { afterBatch: parts.afterBatch } : {}),
+  };
+}
+
+export function wireWorker(parts: WorkerParts): WorkerHandler {
+  return createWorkerHandler(workerDeps(parts));
+}
