@@ -59,10 +59,12 @@ async function showDetail(eventId) {
 }
 
 async function refreshDeadLetters() {
-  const { count, messages } = await getJson('/api/dlq');
+  // Listed from the ledger, so looking never touches the queue's messages; the queue's own count beside it.
+  const { count, queued, messages } = await getJson('/api/dlq');
   $('dlq-count').textContent = String(count);
-  $('dlq').replaceChildren(...messages.map((message) => Object.assign(document.createElement('li'), { textContent: `${message.type} · ${message.eventId} · received ${message.receiveCount}×` })));
-  $('redrive').disabled = count === 0;
+  $('dlq-queued').textContent = queued === count ? '' : `${queued} message${queued === 1 ? '' : 's'} in the queue now (a message arrives when its visibility timeout ends; several deliveries of one event are several messages)`;
+  $('dlq').replaceChildren(...messages.map((message) => Object.assign(document.createElement('li'), { textContent: `${message.type} · ${message.eventId} · ${message.status} after ${message.receiveCount} receives` })));
+  $('redrive').disabled = count === 0 && queued === 0;
 }
 
 async function refreshLedger() {
@@ -91,8 +93,9 @@ async function refreshAll() {
 }
 
 $('redrive').addEventListener('click', async () => {
-  const { moved } = await getJson('/api/dlq/redrive', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  $('redrive-result').textContent = `Moved ${moved} message${moved === 1 ? '' : 's'} back to the queue.`;
+  const { moved, failed } = await getJson('/api/dlq/redrive', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  const refused = failed.length > 0 ? ` ${failed.length} could not be moved: ${failed.map((failure) => `${failure.eventId} (${failure.reason})`).join(', ')}.` : '';
+  $('redrive-result').textContent = `Moved ${moved} message${moved === 1 ? '' : 's'} back to the queue.${refused}`;
   await refreshAll();
 });
 $('filters').addEventListener('input', () => void refreshEvents());

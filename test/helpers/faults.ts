@@ -31,3 +31,51 @@ export function crashOn(client: DynamoDBClient, commandName: string, phase: 'bef
     { step: 'initialize', name: 'simulatedCrash' },
   );
 }
+
+export interface FaultOptions {
+  readonly command: string;
+  /** Which calls to fail, by their input. @default every call */
+  readonly when?: (input: Record<string, unknown>) => boolean;
+  readonly error: () => Error;
+  /** Let DynamoDB apply the request first, then fail: the answer is lost. @default false */
+  readonly applyFirst?: boolean;
+  /**
+   * Fail beneath the SDK's retry middleware, so that the SDK retries a retryable error as it does a
+   * real one. @default false: the error reaches the caller as if the SDK had given up.
+   */
+  readonly belowRetries?: boolean;
+  /** @default every matching call */
+  readonly times?: number;
+}
+
+/**
+ * Injects a fault that cannot be produced for real against an emulator (throttling, a lost answer)
+ * into a real client's middleware stack. Counts the matching requests sent and the faults injected.
+ */
+export function injectFault(client: DynamoDBClient, options: FaultOptions): { readonly sent: number; readonly injected: number } {
+  const counters = { sent: 0, injected: 0 };
+  type Next = (args: { input: unknown }) => Promise<unknown>;
+  const middleware = (next: Next, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    const matches = context.commandName === options.command && (options.when?.(args.input as Record<string, unknown>) ?? true);
+    if (!matches) return next(args);
+    counters.sent += 1;
+    const inject = counters.injected < (options.times ?? Number.POSITIVE_INFINITY);
+    if (inject && !options.applyFirst) {
+      counters.injected += 1;
+      throw options.error();
+    }
+    const result = await next(args);
+    if (inject) {
+      counters.injected += 1;
+      throw options.error();
+    }
+    return result;
+  };
+  // The deserialize step runs inside the retry middleware (finalizeRequest); initialize, outside it.
+  if (options.belowRetries) client.middlewareStack.add(middleware as never, { step: 'deserialize', name: 'injectedFaultBelowRetries' });
+  else client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'injectedFault' });
+  return counters;
+}
+
+/** A connection reset: the SDK retries it. */
+export const connectionReset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });

@@ -53,7 +53,9 @@ describe('console', () => {
     // A poison event in the DLQ, then the redrive button.
     await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: ['balance.available'] }) });
     await trigger({ types: ['balance.available'], url: `${stack.url}/webhook`, secret: TEST_SECRET });
-    await page.locator('#dlq-count', { hasText: '1' }).waitFor({ timeout: 30_000 });
+    // Listed from the ledger at its last failed attempt, then in the queue (the count note clears) once SQS moves it.
+    await page.waitForFunction("document.querySelector('#dlq-count').textContent === '1' && document.querySelector('#dlq-queued').textContent === ''", undefined, { timeout: 30_000 });
+    expect(await page.locator('#dlq li').textContent()).toMatch(/balance\.available · evt_\w+ · failed after 5 receives/);
     await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: [] }) });
     await page.click('#redrive');
     await page.locator('#redrive-result', { hasText: 'Moved 1 message' }).waitFor();

@@ -2,11 +2,13 @@
  * The worker against DynamoDB Local: exactly-once effects under duplicates, crashes, partial batch
  * failures and out-of-order delivery.
  */
+import { DeleteItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type Stripe from 'stripe';
 import { createDynamoDbClient } from '../../functions/shared/clients';
 import { loadWorkerConfig } from '../../functions/shared/config';
 import { snapshotEnvelope } from '../../functions/shared/envelope';
-import { CommitConflictError, LeaseHeldError } from '../../functions/shared/errors';
+import { CommitConflictError, LeaseHeldError, UnresolvedEventError } from '../../functions/shared/errors';
 import { projectionKeys } from '../../functions/shared/projection-keys';
 import type { LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
@@ -16,8 +18,8 @@ import { workerDeps, type WorkerParts } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
 import { sampleEvent } from '../../local/sample-events';
 import { emulatorEndpoints, freshResources, getItem, queryPartition } from '../helpers/aws';
-import { sqsRecord } from '../helpers/factories';
-import { SimulatedCrash, crashOn } from '../helpers/faults';
+import { formatOneAttributes, sqsRecord } from '../helpers/factories';
+import { SimulatedCrash, connectionReset, crashOn, injectFault } from '../helpers/faults';
 import { recordingCount, recordingLog } from '../helpers/recorders';
 
 const newClient = () => createDynamoDbClient({ endpoint: emulatorEndpoints().dynamodb, ...LOCAL_AWS });
@@ -50,6 +52,20 @@ describe('worker', () => {
   /** The core on a snapshot event, as the webhook way in hands it over. */
   function processSnapshot(event: Stripe.Event, delivery: { receivedAt?: string; force?: boolean }, deps: ProcessDeps) {
     return processEvent(snapshotEnvelope(event, { source: 'webhook', receivedAt: delivery.receivedAt }), { force: delivery.force }, deps);
+  }
+
+  /** A registry whose one action sends a "welcome e-mail": an effect outside DynamoDB, recorded in `calls`. */
+  function externalRegistry(calls: string[], behaviour: () => Promise<void> = async () => undefined): Registry {
+    return createRegistry({
+      'customer.created': (event) => ({
+        writes: [],
+        external: async ({ idempotencyKey }) => {
+          calls.push(idempotencyKey);
+          await behaviour();
+        },
+        logs: [{ level: 'info', message: `Welcome e-mail sent to ${event.data.object.id}` }],
+      }),
+    });
   }
 
   const ledgerRecord = (eventId: string) => getItem<LedgerRecord>(db, tables.ledgerTableName, { eventId });
@@ -236,6 +252,68 @@ describe('worker', () => {
       client.destroy();
     });
 
+    it.each([
+      ['is throttled', false, () => new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} })],
+      ['times out after DynamoDB applied it', true, () => Object.assign(new Error('Request timed out'), { name: 'TimeoutError' })],
+    ])('commits the events one by one when the combined commit %s, each effect once, no record sent back', async (_, applyFirst, error) => {
+      const client = newClient();
+      // Only the combined commit (more than one event's three items) fails; single commits go through.
+      const fault = injectFault(client, { command: 'TransactWriteItemsCommand', when: (input) => (input.TransactItems as unknown[]).length > 3, applyFirst, error });
+      const { deps, count, log } = depsFor({ client });
+      const events = Array.from({ length: 5 }, () => sampleEvent('payment_intent.succeeded'));
+
+      const response = await createWorkerHandler(deps)({ Records: events.map((event) => sqsRecord(event)) });
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(fault.injected).toBe(1);
+      for (const event of events) {
+        expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+        expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded' });
+      }
+      expect(count.totals.CombinedCommitFallbacks).toBe(1);
+      expect(log.entries.find((entry) => entry.message.startsWith('A combined commit failed'))).toMatchObject({ level: 'warn' });
+      client.destroy();
+    });
+
+    it('processes a message in the first format, still on a queue from before the upgrade', async () => {
+      const event = sampleEvent('payment_intent.succeeded');
+      const record = sqsRecord(event, { attributes: formatOneAttributes(event, new Date('2026-11-01T00:00:00.000Z')) });
+
+      expect((await createWorkerHandler(depsFor().deps)({ Records: [record] })).batchItemFailures).toEqual([]);
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', source: 'webhook', receivedAt: '2026-11-01T00:00:00.000Z' });
+    });
+
+    it('notes an event in the ledger when it fails its last receive, and clears the note when it next completes', async () => {
+      const failing = createRegistry({ 'payout.paid': () => { throw new Error('bank API down'); } });
+      const handler = createWorkerHandler(depsFor({ registry: failing }).deps);
+      const event = sampleEvent('payout.paid');
+
+      await handler({ Records: [sqsRecord(event, { receiveCount: 4 })] });
+      expect((await ledgerRecord(event.id))?.deadLetteredAt).toBeUndefined();
+      await handler({ Records: [sqsRecord(event, { receiveCount: 5 })] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', attempts: 2, deadLetterReceiveCount: 5, deadLetteredAt: expect.any(String) });
+
+      // Redriven, and the cause fixed.
+      expect((await createWorkerHandler(depsFor().deps)({ Records: [sqsRecord(event)] })).batchItemFailures).toEqual([]);
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 3 });
+      expect(record?.deadLetteredAt).toBeUndefined();
+    });
+
+    it('notes a dead letter even when the ledger had never recorded the event', async () => {
+      const client = newClient();
+      // The ledger refuses the failure record; the note on the way to the dead-letter queue still lands.
+      injectFault(client, { command: 'UpdateItemCommand', times: 1, error: () => new ProvisionedThroughputExceededException({ message: 'throttled', $metadata: {} }) });
+      const failing = createRegistry({ 'payout.paid': () => { throw new Error('bank API down'); } });
+      const event = sampleEvent('payout.paid');
+
+      await createWorkerHandler(depsFor({ client, registry: failing }).deps)({ Records: [sqsRecord(event, { receiveCount: 5 })] });
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', attempts: 5, deadLetterReceiveCount: 5, deadLetteredAt: expect.any(String) });
+      client.destroy();
+    });
+
     it('reports every message of a batch that fails whole, instead of throwing', async () => {
       const handler = createWorkerHandler(depsFor().deps);
       const response = await handler({ Records: [sqsRecord('x', { messageId: 'a' }), sqsRecord('y', { messageId: 'b' })] });
@@ -260,6 +338,64 @@ describe('worker', () => {
       const record = sqsRecord(event);
       await handler({ Records: [record] });
       expect((await ledgerRecord(event.id))?.receivedAt).toBe(record.messageAttributes.ReceivedAt!.stringValue);
+    });
+  });
+
+  describe('a forced redo (an operator replay)', () => {
+    it('runs a DynamoDB-only action again: a projection lost since is written back', async () => {
+      const { deps } = depsFor();
+      const event = sampleEvent('payment_intent.succeeded');
+      const key = projectionKeys.payment(event.data.object.id);
+      await processSnapshot(event, {}, deps);
+      await db.send(new DeleteItemCommand({ TableName: tables.projectionsTableName, Key: marshall(key) }));
+
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
+      expect(await projection(key)).toBeUndefined();
+      expect(await processSnapshot(event, { force: true }, deps)).toBe('completed');
+
+      expect(await projection(key)).toMatchObject({ status: 'succeeded', sourceEventId: event.id });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2 });
+    });
+
+    it('runs an external effect again, with the same idempotency key', async () => {
+      const calls: string[] = [];
+      const { deps } = depsFor({ registry: externalRegistry(calls) });
+      const event = sampleEvent('customer.created');
+      await processSnapshot(event, {}, deps);
+
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
+      expect(calls).toEqual([event.id]);
+      expect(await processSnapshot(event, { force: true }, deps)).toBe('completed');
+
+      expect(calls).toEqual([event.id, event.id]);
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 2 });
+      expect(record?.leaseOwner).toBeUndefined();
+    });
+  });
+
+  describe('an envelope that refers to an event instead of carrying it', () => {
+    const referring = (event: Stripe.Event) => ({ ...snapshotEnvelope(event, { source: 'webhook' }), content: { kind: 'reference' as const, eventId: event.id } });
+
+    it('runs the handler on the event the resolver fetches', async () => {
+      const event = sampleEvent('payment_intent.succeeded');
+      const fetched: string[] = [];
+      const { deps } = depsFor();
+      const resolveEvent = async ({ eventId }: { eventId: string }) => {
+        fetched.push(eventId);
+        return event;
+      };
+
+      expect(await processEvent(referring(event), {}, { ...deps, resolveEvent })).toBe('completed');
+
+      expect(fetched).toEqual([event.id]);
+      expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded' });
+    });
+
+    it('fails, to be retried, when nothing can fetch it', async () => {
+      const event = sampleEvent('payment_intent.succeeded');
+      await expect(processEvent(referring(event), {}, depsFor().deps)).rejects.toBeInstanceOf(UnresolvedEventError);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('no Stripe API client') });
     });
   });
 
@@ -368,18 +504,6 @@ describe('worker', () => {
   });
 
   describe('an action with effects outside DynamoDB (lease)', () => {
-    function externalRegistry(calls: string[], behaviour: () => Promise<void> = async () => undefined): Registry {
-      return createRegistry({
-        'customer.created': (event) => ({
-          writes: [],
-          external: async ({ idempotencyKey }) => {
-            calls.push(idempotencyKey);
-            await behaviour();
-          },
-          logs: [{ level: 'info', message: `Welcome e-mail sent to ${event.data.object.id}` }],
-        }),
-      });
-    }
 
     it('runs the external effect once, keyed by the event id', async () => {
       const calls: string[] = [];
@@ -428,6 +552,41 @@ describe('worker', () => {
       expect(calls).toEqual([event.id, event.id]);
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 2 });
       crashing.destroy();
+    });
+
+    it("never releases another delivery's live lease when its own lease request fails", async () => {
+      const calls: string[] = [];
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const event = sampleEvent('customer.created');
+      const first = processSnapshot(event, {}, depsFor({ registry: externalRegistry(calls, () => blocked), newLeaseOwner: () => 'first-delivery' }).deps);
+      await waitFor(async () => (await ledgerRecord(event.id))?.status === 'processing');
+
+      // The second delivery's lease request fails outright (throttled after the SDK's retries): it records the failure.
+      const throttled = newClient();
+      injectFault(throttled, { command: 'UpdateItemCommand', times: 1, error: () => new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }) });
+      await expect(processSnapshot(event, {}, depsFor({ client: throttled, registry: externalRegistry(calls) }).deps)).rejects.toThrow(/throughput/);
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'processing', leaseOwner: 'first-delivery' });
+      release();
+      expect(await first).toBe('completed');
+      expect(calls).toEqual([event.id]);
+      throttled.destroy();
+    });
+
+    it('takes the lease once when the SDK retries a lease request whose answer was lost', async () => {
+      const calls: string[] = [];
+      const client = newClient();
+      // DynamoDB takes the lease, the connection resets before the answer, and the SDK sends the request again.
+      const fault = injectFault(client, { command: 'UpdateItemCommand', applyFirst: true, belowRetries: true, times: 1, error: connectionReset });
+      const event = sampleEvent('customer.created');
+
+      expect(await processSnapshot(event, {}, depsFor({ client, registry: externalRegistry(calls) }).deps)).toBe('completed');
+
+      expect(fault).toEqual({ sent: 2, injected: 1 });
+      expect(calls).toEqual([event.id]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1 });
+      client.destroy();
     });
 
     it('releases the lease when the external effect fails, so the next delivery retries at once', async () => {
