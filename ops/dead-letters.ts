@@ -134,9 +134,9 @@ export interface MoveResult {
 /**
  * Moves matching messages from one queue to another by receive, send and delete (send first: a crash
  * in between leaves a duplicate, which the worker ignores, never a loss). Sends are packed by size as
- * well as by count, as SQS limits a whole SendMessageBatch to 1 MiB. A message that does not move is
- * made visible again at once; messages that do not match, once the scan is over (so that the scan
- * does not meet them twice).
+ * well as by count, as SQS limits a whole SendMessageBatch to 1 MiB. Every message that does not move
+ * (it does not match, or SQS refused it) is made visible again as soon as the scan is over, not when
+ * the hold ends; not before, or the scan would meet it twice.
  */
 export async function moveDeadLetters(sqs: SQSClient, options: MoveOptions): Promise<MoveResult> {
   const skipped: Message[] = [];
@@ -156,6 +156,8 @@ export async function moveDeadLetters(sqs: SQSClient, options: MoveOptions): Pro
         const result = await sendThenDelete(sqs, options, selected);
         moved += result.moved;
         failed.push(...result.failed);
+        // Released with the others when the scan ends: released now, the scan would receive them again.
+        skipped.push(...result.notSent);
       }
       await options.onProgress?.({ scanned, moved });
     }
@@ -222,9 +224,13 @@ interface Copy {
   readonly size: number;
 }
 
-/** Sends copies of `messages` in batches that SQS accepts, and deletes the originals of those it took. */
+/**
+ * Sends copies of `messages` in batches that SQS accepts, and deletes the originals of those it took.
+ * Returns the messages SQS refused; on an error, makes every message not yet moved visible again.
+ */
 async function sendThenDelete(sqs: SQSClient, options: MoveOptions, messages: readonly Message[]) {
   const failed: { eventId: string; reason: string }[] = [];
+  const notSent: Message[] = [];
   let moved = 0;
   const batches = sizedBatches(messages.map((message) => copyOf(message, options.force ?? false)));
   for (const [index, batch] of batches.entries()) {
@@ -243,17 +249,15 @@ async function sendThenDelete(sqs: SQSClient, options: MoveOptions, messages: re
     }
     const refused = new Map((result.Failed ?? []).map((entry) => [Number(entry.Id), entry.Message ?? entry.Code ?? 'refused']));
     const sent: Message[] = [];
-    const notSent: Message[] = [];
     batch.forEach(({ message }, entry) => {
       const reason = refused.get(entry);
       if (reason === undefined) return sent.push(message);
       failed.push({ eventId: toDeadLetter(message).eventId, reason });
       return notSent.push(message);
     });
-    await release(sqs, options.from, notSent);
     moved += await deleteMessages(sqs, options.from, sent);
   }
-  return { moved, failed };
+  return { moved, failed, notSent };
 }
 
 function copyOf(message: Message, force: boolean): Copy {
