@@ -15,8 +15,6 @@ import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@
 import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName, type KeyAttribute, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
 import type { PipelineResources } from '../ops/stage';
 
-export type { PipelineResources };
-
 export interface CreateOptions {
   /** Name prefix, like the CDK stage. */
   readonly stage: string;

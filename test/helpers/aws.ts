@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createDynamoDbClient, createSqsClient } from '../../functions/shared/clients';
 import { LOCAL_AWS } from '../../local/emulators';
-import { createPipelineResources, type CreateOptions, type PipelineResources } from '../../local/create-resources';
+import { createPipelineResources, type CreateOptions } from '../../local/create-resources';
+import type { PipelineResources } from '../../ops/stage';
 
 export function emulatorEndpoints(): { dynamodb: string; sqs: string } {
   const dynamodb = process.env.TEST_DYNAMODB_ENDPOINT;
@@ -52,11 +53,4 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, options: { vi
 export async function getItem<T = Record<string, unknown>>(db: DynamoDBClient, tableName: string, key: Record<string, string>): Promise<T | undefined> {
   const { Item } = await db.send(new GetItemCommand({ TableName: tableName, Key: Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }])), ConsistentRead: true }));
   return Item ? (unmarshall(Item) as T) : undefined;
-}
-
-export async function queryPartition<T = Record<string, unknown>>(db: DynamoDBClient, tableName: string, pk: string): Promise<T[]> {
-  const { Items = [] } = await db.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: pk } }, ConsistentRead: true }),
-  );
-  return Items.map((item) => unmarshall(item) as T);
 }

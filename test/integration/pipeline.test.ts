@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { projectionKeys } from '../../functions/shared/projection-keys';
-import type { PipelineResources } from '../../local/create-resources';
+import type { PipelineResources } from '../../ops/stage';
 import { toRecord } from '../../local/poller';
 import { sampleEvent } from '../../local/sample-events';
 import { bundleFunctions } from '../../infra/bundle';

@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName } from '../../../functions/shared/resources';
+import { DEAD_LETTER_INDEX, LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName } from '../../../functions/shared/resources';
 import { createApp } from '../../../infra/app';
 import type { WebhookStack } from '../../../infra/webhook-stack';
 
@@ -90,6 +90,22 @@ describe('WebhookStack', () => {
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       });
     });
+
+    it('indexes the ledger\'s dead letters, sharded, so that listing them neither scans nor receives', () => {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: resourceName('prod', LEDGER_TABLE),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: DEAD_LETTER_INDEX.name,
+            KeySchema: [
+              { AttributeName: 'deadLetterShard', KeyType: 'HASH' },
+              { AttributeName: 'deadLetteredAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
   });
 
   describe('functions', () => {
@@ -99,6 +115,14 @@ describe('WebhookStack', () => {
         { Runtime: 'nodejs24.x', Architectures: ['arm64'], Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) } },
         2,
       );
+    });
+
+    it('give the worker a lease that outlives its timeout, and tell it the timeout', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'prod-stripe-webhook-worker',
+        Timeout: 30,
+        Environment: { Variables: Match.objectLike({ LEASE_SECONDS: '60', WORKER_TIMEOUT_SECONDS: '30' }) },
+      });
     });
 
     it('give the ingest its queue and secret by reference, never a secret value', () => {
@@ -155,6 +179,22 @@ describe('WebhookStack', () => {
       template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] }, 6);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    });
+
+    it("lets CloudWatch use the topic's key only for this stage's alarms", () => {
+      const keys = template.findResources('AWS::KMS::Key');
+      const statements = Object.values(keys).flatMap((key) => (key as { Properties: { KeyPolicy: { Statement: Statement[] } } }).Properties.KeyPolicy.Statement);
+      const cloudWatch = statements.filter((statement) => JSON.stringify(statement).includes('cloudwatch.amazonaws.com'));
+      expect(cloudWatch).toHaveLength(1);
+      expect(cloudWatch[0]).toMatchObject({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': expect.anything() },
+          ArnLike: { 'aws:SourceArn': expect.anything() },
+        },
+      });
+      expect(JSON.stringify(cloudWatch[0])).toContain(':alarm:prod-stripe-webhooks-*');
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: Match.stringLikeRegexp('^prod-stripe-webhooks-') }, 6);
     });
 
     it('alarms as soon as one event is in the DLQ', () => {
