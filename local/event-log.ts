@@ -107,7 +107,8 @@ export function terminalLog(print: Print): Log {
   const write = (level: string) => (message: string, ...attributes: Record<string, unknown>[]) => {
     if (SHOWN_BY_TIMELINE.has(message)) return;
     const fields = Object.entries(Object.assign({}, ...attributes) as Record<string, unknown>)
-      .filter(([name, value]) => value !== undefined && name !== 'eventType')
+      // The timeline line above names the type, and every local event comes by webhook.
+      .filter(([name, value]) => value !== undefined && name !== 'eventType' && name !== 'source')
       .map(([name, value]) => `${name}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
       .join(' ');
     print(`             ${level === 'info' ? ' ' : level === 'warn' ? '!' : '✗'} ${message}${fields ? `  ${fields}` : ''}`);

@@ -41,13 +41,12 @@ export interface EventEnvelope {
 
 /** The envelope of a snapshot event. */
 export function snapshotEnvelope(event: Stripe.Event, arrival: { readonly source: EventSource; readonly receivedAt?: string }): EventEnvelope {
-  const account = (event as { account?: string | null }).account ?? undefined;
   return {
     ledgerId: event.id,
     type: event.type,
     created: event.created,
     livemode: event.livemode,
-    ...(account ? { account } : {}),
+    ...(event.account ? { account: event.account } : {}),
     source: arrival.source,
     ...(arrival.receivedAt ? { receivedAt: arrival.receivedAt } : {}),
     content: { kind: 'snapshot', event },
