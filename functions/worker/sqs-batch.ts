@@ -13,7 +13,7 @@ import type { EventEnvelope } from '../shared/envelope';
 import { describeError } from '../shared/errors';
 import { MESSAGE_ATTRIBUTE } from '../shared/message';
 import { ledgerEventOf } from './ledger';
-import { commitTogether } from './process-batch';
+import { commitTogether, type BatchCandidate } from './process-batch';
 import { processEvent, type Outcome, type ProcessDeps } from './process-event';
 import { readMessage } from './read-message';
 
@@ -38,10 +38,7 @@ export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
     try {
       const deliveries = new Map(event.Records.map((record) => [record.messageId, delivery(record)]));
       // New events with DynamoDB-only effects commit together first; the rest go one by one below.
-      const committed = await commitTogether(
-        [...deliveries.values()].flatMap(({ record, force, read }) => ('envelope' in read && !force ? [{ key: record.messageId, envelope: read.envelope }] : [])),
-        deps,
-      );
+      const committed = await commitTogether(batchCandidates(deliveries.values()), deps);
       const handleRecord = async (record: SQSRecord): Promise<Outcome> => {
         const done = committed.get(record.messageId);
         if (done) return done;
@@ -62,6 +59,15 @@ export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
       deps.afterBatch?.();
     }
   };
+}
+
+/** Messages that may take the combined commit: readable, and not a forced redo. */
+function batchCandidates(deliveries: Iterable<Delivery>): BatchCandidate[] {
+  const candidates: BatchCandidate[] = [];
+  for (const { record, force, read } of deliveries) {
+    if ('envelope' in read && !force) candidates.push({ key: record.messageId, envelope: read.envelope });
+  }
+  return candidates;
 }
 
 function delivery(record: SQSRecord): Delivery {
