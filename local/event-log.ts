@@ -88,6 +88,11 @@ export class EventLog {
         this.outcome(event.id, event.type, 'failed', error);
         return ledger.recordFailure(event, error, ...rest);
       },
+      // After the last attempt's failure line: this one says there is no next attempt.
+      markDeadLettered: async (event, receiveCount, now) => {
+        this.line('☠', event.type, event.id, `dead-lettered after ${receiveCount} receives: fix the cause, then npm run redrive -- --local`);
+        return ledger.markDeadLettered(event, receiveCount, now);
+      },
     };
   }
 }
@@ -98,6 +103,7 @@ const SHOWN_BY_TIMELINE = new Set([
   'Duplicate delivery acknowledged',
   'Unhandled event type recorded as ignored',
   'Event processing failed; it will be retried',
+  'Event failed its last attempt and goes to the dead-letter queue',
   'Signature verification failed',
   'Bad request',
 ]);

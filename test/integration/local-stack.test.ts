@@ -93,6 +93,7 @@ describe('local stack', () => {
     }, 30_000, 'the event to reach the DLQ');
     expect(dlq.messages).toContainEqual({ eventId, type: 'invoice.paid', status: 'failed', receiveCount: 5, deadLetteredAt: expect.any(String), lastError: expect.stringContaining('failTypes') });
     expect((await getJson(`${stack.url}/api/events/${eventId}`)).body).toMatchObject({ status: 'failed', attempts: 5, lastError: expect.stringContaining('failTypes') });
+    expect(stack.lines.filter((line) => line.includes(eventId!)).at(-1)).toMatch(/☠ invoice\.paid +evt_\w+ +dead-lettered after 5 receives: fix the cause, then npm run redrive -- --local/);
 
     await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: [] }) });
     const redrive = await getJson(`${stack.url}/api/dlq/redrive`, { method: 'POST', body: JSON.stringify({ eventIds: [eventId] }) });
