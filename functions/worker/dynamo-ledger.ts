@@ -14,7 +14,6 @@ import {
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
-  type AttributeValue as DynamoValue,
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
@@ -43,6 +42,9 @@ export interface DynamoLedgerOptions {
   readonly retentionDays: number;
 }
 
+/** What a refused write reads of the item as it was. */
+type RefusedItem = LedgerState & { readonly deadLetteredAt?: string };
+
 /** Items one TransactWriteItems may hold. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
@@ -58,8 +60,11 @@ const CONDITION_OF: Readonly<Record<ClaimableState, string>> = {
   ignored: '#status = :ignored',
 };
 
-/** Attributes that say the event is out of anyone's hands: removed when it is finished or retried. */
-const LEASE_AND_DEAD_LETTER = ['#leaseOwner', '#leaseExpiresAt', '#deadLetteredAt', '#deadLetterShard', '#deadLetterReceiveCount'];
+/** The note that the event's message went to the dead-letter queue (and puts it in the dead-letter index). */
+const DEAD_LETTER_NOTE = ['#deadLetteredAt', '#deadLetterShard', '#deadLetterReceiveCount'];
+
+/** The lease and the dead-letter note: removed whenever the event is finished or fails again. */
+const LEASE_AND_DEAD_LETTER = ['#leaseOwner', '#leaseExpiresAt', ...DEAD_LETTER_NOTE];
 
 export class DynamoLedger implements Ledger {
   constructor(private readonly db: DynamoDBClient, private readonly options: DynamoLedgerOptions) {}
@@ -78,7 +83,10 @@ export class DynamoLedger implements Ledger {
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return this.refused(event.id, claim, reasons[0].Item, now);
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          const record = (reasons[0].Item ? unmarshall(reasons[0].Item) : undefined) as RefusedItem | undefined;
+          return { outcome: 'duplicate', status: await this.acknowledgeDone(event.id, claim, record, now) };
+        }
         // A projection write refused: stale (a newer version is stored) or already applied. Drop it and retry.
         const failedGroups = new Set<number>();
         reasons.forEach((reason, index) => {
@@ -121,7 +129,7 @@ export class DynamoLedger implements Ledger {
       remove: LEASE_AND_DEAD_LETTER,
     });
     if (!refusal) return 'ignored';
-    this.throwUnlessDone(event.id, claim, refusal, now);
+    await this.acknowledgeDone(event.id, claim, refusal, now);
     return 'duplicate';
   }
 
@@ -134,7 +142,7 @@ export class DynamoLedger implements Ledger {
     if (!refusal) return 'acquired';
     const explained = explainRefusal(claim, refusal, now);
     if (explained.kind === 'alreadyOurs') return 'acquired';
-    this.throwUnlessDone(event.id, claim, refusal, now);
+    await this.acknowledgeDone(event.id, claim, refusal, now);
     return 'duplicate';
   }
 
@@ -174,7 +182,7 @@ export class DynamoLedger implements Ledger {
     states: readonly ClaimableState[],
     now: number,
     parts: { set: string; add?: string; remove?: readonly string[]; values?: Record<string, unknown> },
-  ): Promise<LedgerState | undefined> {
+  ): Promise<RefusedItem | undefined> {
     try {
       await this.db.send(
         new UpdateItemCommand({
@@ -187,14 +195,29 @@ export class DynamoLedger implements Ledger {
       return undefined;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (error.Item ? unmarshall(error.Item) : undefined) as LedgerState | undefined;
+      return (error.Item ? unmarshall(error.Item) : undefined) as RefusedItem | undefined;
     }
   }
 
-  private refused(eventId: string, claim: Claim, item: Record<string, DynamoValue> | undefined, now: number): CommitResult {
-    const record = (item ? unmarshall(item) : undefined) as LedgerState | undefined;
+  /**
+   * A write refused because the event is done: the delivery is acknowledged. A dead-letter note on the
+   * item is cleared then, as a completion clears it: this delivery is the note's message, redriven.
+   * @throws what says to retry, when the refusal is not "done"
+   */
+  private async acknowledgeDone(eventId: string, claim: Claim, record: RefusedItem | undefined, now: number) {
     const status = this.throwUnlessDone(eventId, claim, record, now);
-    return { outcome: 'duplicate', status };
+    if (record?.deadLetteredAt) {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.options.ledgerTableName,
+          Key: marshall({ eventId }),
+          ...expression(`REMOVE ${DEAD_LETTER_NOTE.join(', ')}`, 'attribute_exists(#deadLetteredAt)', {}),
+        }),
+      ).catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+    }
+    return status;
   }
 
   /** Maps a refusal to the delivery's next step: returns the finished status, or throws what says to retry. */
@@ -311,6 +334,7 @@ function expression(update: string, condition: string | undefined, values: Recor
     UpdateExpression: update,
     ...(condition ? { ConditionExpression: condition } : {}),
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: marshall(used, { removeUndefinedValues: true }),
+    // DynamoDB refuses an empty map of values.
+    ...(Object.keys(used).length > 0 ? { ExpressionAttributeValues: marshall(used, { removeUndefinedValues: true }) } : {}),
   };
 }

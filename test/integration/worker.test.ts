@@ -302,6 +302,23 @@ describe('worker', () => {
       expect(record?.deadLetteredAt).toBeUndefined();
     });
 
+    it('clears the note when the redriven message finds its event already done', async () => {
+      // An event completed, but one of its messages kept coming back (a crash before the acknowledgement)
+      // and failed its last receive: its message is in the dead-letter queue, noted in the ledger.
+      const event = sampleEvent('payout.paid');
+      const handler = createWorkerHandler(depsFor().deps);
+      await handler({ Records: [sqsRecord(event)] });
+      const failing = createRegistry({ 'payout.paid': () => { throw new Error('injected'); } });
+      await createWorkerHandler(depsFor({ registry: failing }).deps)({ Records: [sqsRecord(event, { receiveCount: 5 })] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', deadLetteredAt: expect.any(String) });
+
+      // Redriven: acknowledged as a duplicate, and no longer listed.
+      expect((await handler({ Records: [sqsRecord(event)] })).batchItemFailures).toEqual([]);
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 1 });
+      expect(record?.deadLetteredAt).toBeUndefined();
+    });
+
     it('notes a dead letter even when the ledger had never recorded the event', async () => {
       const client = newClient();
       // The ledger refuses the failure record; the note on the way to the dead-letter queue still lands.
