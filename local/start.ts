@@ -45,7 +45,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Data      ${env.DATA_DIR ? `DynamoDB kept in ${resolve(env.DATA_DIR)}` : 'in memory (set DATA_DIR to keep it)'}
 
 Try:  npm run trigger -- payment_intent.succeeded
-  or: stripe listen --forward-to localhost:${stack.port}/webhook   (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
+  or: stripe listen --all-snapshot --forward-to localhost:${stack.port}/webhook   (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
 `);
   if (Object.values(chaos.settings).some((value) => (Array.isArray(value) ? value.length > 0 : value))) {
     console.log(`Chaos is ON: ${JSON.stringify(stack.chaos.current)}\n`);
