@@ -195,7 +195,7 @@ async function* receiveEverything(sqs: SQSClient, options: MoveOptions): AsyncGe
   }
 }
 
-export function toDeadLetter(message: Message): DeadLetter {
+function toDeadLetter(message: Message): DeadLetter {
   const attributes = message.MessageAttributes ?? {};
   let eventId = attributes[MESSAGE_ATTRIBUTE.eventId]?.StringValue;
   let type = attributes[MESSAGE_ATTRIBUTE.eventType]?.StringValue;

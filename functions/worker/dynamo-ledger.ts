@@ -33,6 +33,7 @@ import {
   type HolderClaim,
   type LeaseClaim,
   type LedgerState,
+  type Refusal,
 } from './ledger-rules';
 import { projectionItemKeys, projectionItems } from './projection-items';
 
@@ -46,7 +47,7 @@ export interface DynamoLedgerOptions {
 type RefusedItem = LedgerState & { readonly deadLetteredAt?: string };
 
 /** Items one TransactWriteItems may hold. */
-export const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_ITEMS = 100;
 
 const MAX_ERROR_LENGTH = 1000;
 
@@ -85,7 +86,7 @@ export class DynamoLedger implements Ledger {
         const reasons = error.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           const record = (reasons[0].Item ? unmarshall(reasons[0].Item) : undefined) as RefusedItem | undefined;
-          return { outcome: 'duplicate', status: await this.acknowledgeDone(event.id, claim, record, now) };
+          return { outcome: 'duplicate', status: await this.acknowledgeDone(event.id, explainRefusal(claim, record, now), record) };
         }
         // A projection write refused: stale (a newer version is stored) or already applied. Drop it and retry.
         const failedGroups = new Set<number>();
@@ -129,7 +130,7 @@ export class DynamoLedger implements Ledger {
       remove: LEASE_AND_DEAD_LETTER,
     });
     if (!refusal) return 'ignored';
-    await this.acknowledgeDone(event.id, claim, refusal, now);
+    await this.acknowledgeDone(event.id, explainRefusal(claim, refusal, now), refusal);
     return 'duplicate';
   }
 
@@ -142,7 +143,7 @@ export class DynamoLedger implements Ledger {
     if (!refusal) return 'acquired';
     const explained = explainRefusal(claim, refusal, now);
     if (explained.kind === 'alreadyOurs') return 'acquired';
-    await this.acknowledgeDone(event.id, claim, refusal, now);
+    await this.acknowledgeDone(event.id, explained, refusal);
     return 'duplicate';
   }
 
@@ -204,8 +205,8 @@ export class DynamoLedger implements Ledger {
    * item is cleared then, as a completion clears it: this delivery is the note's message, redriven.
    * @throws what says to retry, when the refusal is not "done"
    */
-  private async acknowledgeDone(eventId: string, claim: Claim, record: RefusedItem | undefined, now: number) {
-    const status = this.throwUnlessDone(eventId, claim, record, now);
+  private async acknowledgeDone(eventId: string, refusal: Refusal, record: RefusedItem | undefined) {
+    const status = statusIfDone(eventId, refusal);
     if (record?.deadLetteredAt) {
       await this.db.send(
         new UpdateItemCommand({
@@ -218,21 +219,6 @@ export class DynamoLedger implements Ledger {
       });
     }
     return status;
-  }
-
-  /** Maps a refusal to the delivery's next step: returns the finished status, or throws what says to retry. */
-  private throwUnlessDone(eventId: string, claim: Claim, record: LedgerState | undefined, now: number) {
-    const refusal = explainRefusal(claim, record, now);
-    switch (refusal.kind) {
-      case 'done':
-        return refusal.status;
-      case 'leaseHeld':
-        throw new LeaseHeldError(eventId, refusal.leaseExpiresAt);
-      case 'leaseLost':
-        throw new LeaseLostError(eventId);
-      default:
-        throw new CommitConflictError(`The ledger item of ${eventId} changed during the write; it will be retried`);
-    }
   }
 
   private completion(event: LedgerEvent, claim: DirectClaim | HolderClaim, skippedWrites: number, now: number): TransactWriteItem {
@@ -299,6 +285,20 @@ export class DynamoLedger implements Ledger {
       ':expiresAt': Math.floor(now / 1000) + this.options.retentionDays * 86_400,
       ':one': 1,
     };
+  }
+}
+
+/** Maps a refusal to the delivery's next step: the finished status, or an error that says to retry. */
+function statusIfDone(eventId: string, refusal: Refusal) {
+  switch (refusal.kind) {
+    case 'done':
+      return refusal.status;
+    case 'leaseHeld':
+      throw new LeaseHeldError(eventId, refusal.leaseExpiresAt);
+    case 'leaseLost':
+      throw new LeaseLostError(eventId);
+    default:
+      throw new CommitConflictError(`The ledger item of ${eventId} changed during the write; it will be retried`);
   }
 }
 

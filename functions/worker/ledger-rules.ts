@@ -78,7 +78,7 @@ export function failureFrom(claim: Claim): readonly ClaimableState[] {
 }
 
 /** Whether `record` is in `state` at `now`, for `claim`'s owner. */
-export function isInState(state: ClaimableState, record: LedgerState | undefined, claim: Claim, now: number): boolean {
+function isInState(state: ClaimableState, record: LedgerState | undefined, claim: Claim, now: number): boolean {
   switch (state) {
     case 'new':
       return record === undefined;
