@@ -16,6 +16,12 @@ const ENV: Record<FunctionName, Record<string, string>> = {
     STRIPE_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench',
   },
   worker: { LEDGER_TABLE_NAME: 'bench-ledger', PROJECTIONS_TABLE_NAME: 'bench-projections' },
+  reconcile: {
+    QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/bench',
+    LEDGER_TABLE_NAME: 'bench-ledger',
+    STATE_TABLE_NAME: 'bench-state',
+    STRIPE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-api-key',
+  },
 };
 
 function timeNode(script: string, env: Record<string, string>): number {

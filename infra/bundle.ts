@@ -3,7 +3,7 @@
  * Docker). The CDK stack (constructs/pipeline-function.ts) uses the same entry points and options, so
  * what the tests and the benchmarks load is what ships.
  *
- *   npm run bundle            → dist/ingest/index.js, dist/worker/index.js (+ source maps)
+ *   npm run bundle            → dist/{ingest,worker,reconcile}/index.js (+ source maps)
  */
 import { build, type BuildOptions } from 'esbuild';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 export const FUNCTION_ENTRIES = {
   ingest: 'functions/ingest/handler.ts',
   worker: 'functions/worker/handler.ts',
+  reconcile: 'functions/reconcile/handler.ts',
 } as const;
 
 export type FunctionName = keyof typeof FUNCTION_ENTRIES;

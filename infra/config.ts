@@ -3,7 +3,7 @@
  * and validated once at synth. Every problem is reported together; the stack's defaults live here, and
  * those the functions share with it (such as the worker timeout) in functions/shared/config.ts.
  */
-import { DEFAULT_WORKER_TIMEOUT_SECONDS } from '../functions/shared/config';
+import { DEFAULT_STRIPE_READS_PER_SECOND, DEFAULT_WORKER_TIMEOUT_SECONDS } from '../functions/shared/config';
 
 export interface PipelineConfig {
   /** Prefix of every resource name; one stack per stage. @default 'dev' */
@@ -30,6 +30,10 @@ export interface PipelineConfig {
   readonly oldestMessageAlarmSeconds: number;
   /** An alarm fires when more signatures than this fail within 5 minutes. @default 20 */
   readonly signatureFailureAlarmThreshold: number;
+  /** How often the scheduled reconcile compares Stripe's Events API with the ledger. @default 15 */
+  readonly reconcileIntervalMinutes: number;
+  /** Stripe API reads per second the reconcile may make (the account's limit is shared with the merchant's own code). @default 10 */
+  readonly stripeReadsPerSecond: number;
 }
 
 export const DEFAULT_CONFIG: Omit<PipelineConfig, 'alarmEmail'> = {
@@ -44,6 +48,8 @@ export const DEFAULT_CONFIG: Omit<PipelineConfig, 'alarmEmail'> = {
   logRetentionDays: 30,
   oldestMessageAlarmSeconds: 300,
   signatureFailureAlarmThreshold: 20,
+  reconcileIntervalMinutes: 15,
+  stripeReadsPerSecond: DEFAULT_STRIPE_READS_PER_SECOND,
 };
 
 /** Retention periods CloudWatch Logs accepts. */
@@ -98,6 +104,8 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
     logRetentionDays: number('logRetentionDays', 1, 3653),
     oldestMessageAlarmSeconds: number('oldestMessageAlarmSeconds', 60, 1_209_600),
     signatureFailureAlarmThreshold: number('signatureFailureAlarmThreshold', 1, 1_000_000),
+    reconcileIntervalMinutes: number('reconcileIntervalMinutes', 1, 1440),
+    stripeReadsPerSecond: number('stripeReadsPerSecond', 1, 100),
   };
   if (config.batchSize > 10 && config.batchingWindowSeconds === 0) {
     problems.push('batchSize above 10 needs batchingWindowSeconds of at least 1 (an SQS event source rule)');

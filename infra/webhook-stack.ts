@@ -21,6 +21,7 @@ import { PipelineAlarms } from './constructs/pipeline-alarms';
 import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { PipelineFunction } from './constructs/pipeline-function';
 import { PipelineTables } from './constructs/pipeline-tables';
+import { ScheduledReconcile } from './constructs/scheduled-reconcile';
 
 export interface WebhookStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -35,6 +36,7 @@ export class WebhookStack extends Stack {
   public readonly signingSecret: Secret;
   public readonly apiKeySecret: Secret;
   public readonly alarms: PipelineAlarms;
+  public readonly reconcile: ScheduledReconcile;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, props);
@@ -52,7 +54,7 @@ export class WebhookStack extends Stack {
     });
     this.apiKeySecret = new Secret(this, 'StripeApiKey', {
       secretName: `${stage}/stripe/api-key`,
-      description: 'Stripe restricted API key for the ops tools (read events, resend)',
+      description: 'Stripe restricted API key (rk_…): Events read for the reconcile and the ops tools; Webhook Endpoints write for npm run stripe:endpoint',
     });
     for (const secret of [this.signingSecret, this.apiKeySecret]) {
       Validations.of(secret).acknowledge({
@@ -108,6 +110,17 @@ export class WebhookStack extends Stack {
       }),
     );
 
+    this.reconcile = new ScheduledReconcile(this, 'Reconcile', {
+      stage,
+      queue: this.queues.queue,
+      ledger: this.tables.ledger,
+      state: this.tables.state,
+      apiKeySecret: this.apiKeySecret,
+      intervalMinutes: config.reconcileIntervalMinutes,
+      readsPerSecond: config.stripeReadsPerSecond,
+      logRetention,
+    });
+
     this.api = this.webhookApi(config, logRetention);
 
     this.alarms = new PipelineAlarms(this, 'Alarms', {
@@ -119,6 +132,7 @@ export class WebhookStack extends Stack {
       alarmEmail: config.alarmEmail,
       oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
       signatureFailureAlarmThreshold: config.signatureFailureAlarmThreshold,
+      reconcile: { function: this.reconcile.function.function, intervalMinutes: config.reconcileIntervalMinutes },
     });
     new PipelineDashboard(this, 'Dashboard', {
       stage,
@@ -127,6 +141,7 @@ export class WebhookStack extends Stack {
       deadLetterQueue: this.queues.deadLetterQueue,
       ingest: this.ingest.function,
       worker: this.worker.function,
+      reconcile: this.reconcile.function.function,
       ledger: this.tables.ledger,
       alarms: this.alarms.alarms,
     });
@@ -181,7 +196,19 @@ export class WebhookStack extends Stack {
     new CfnOutput(this, 'LedgerTableName', { value: this.tables.ledger.tableName });
     new CfnOutput(this, 'ProjectionsTableName', { value: this.tables.projections.tableName });
     new CfnOutput(this, 'WebhookSecretName', { value: this.signingSecret.secretName, description: 'Put the whsec_ value here: aws secretsmanager put-secret-value --secret-id <name> --secret-string whsec_…' });
-    new CfnOutput(this, 'StripeApiKeySecretName', { value: this.apiKeySecret.secretName });
+    new CfnOutput(this, 'StripeApiKeySecretName', {
+      value: this.apiKeySecret.secretName,
+      description: 'Put a restricted key here (Events: read; Webhook Endpoints: write): aws secretsmanager put-secret-value --secret-id <name> --secret-string rk_live_…',
+    });
+    new CfnOutput(this, 'StateTableName', { value: this.tables.state.tableName });
+    new CfnOutput(this, 'RegisterEndpointCommand', {
+      value: `npm run stripe:endpoint -- --stage ${stage} --region ${this.region}`,
+      description: 'Creates the Stripe webhook endpoint for WebhookUrl with exactly the handled types, and stores its signing secret',
+    });
+    new CfnOutput(this, 'BackfillCommand', {
+      value: `npm run backfill -- --stage ${stage} --region ${this.region} --since 72h`,
+      description: "Queues events from Stripe's Events API that no webhook delivered, over a window you choose (the scheduled reconcile does this on its own from its checkpoint)",
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'RedriveCommand', {
       value: `npm run redrive -- --stage ${stage} --region ${this.region}`,

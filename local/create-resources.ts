@@ -12,7 +12,7 @@ import {
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName, type KeyAttribute, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, STATE_TABLE, resourceName, type KeyAttribute, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
 import type { PipelineResources } from '../ops/stage';
 
 export interface CreateOptions {
@@ -34,7 +34,8 @@ export async function createPipelineResources(sqs: SQSClient, db: DynamoDBClient
   });
   const ledgerTableName = await createTable(db, resourceName(options.stage, LEDGER_TABLE), LEDGER_TABLE);
   const projectionsTableName = await createTable(db, resourceName(options.stage, PROJECTIONS_TABLE), PROJECTIONS_TABLE);
-  return { queueUrl, deadLetterQueueUrl, ledgerTableName, projectionsTableName };
+  const stateTableName = await createTable(db, resourceName(options.stage, STATE_TABLE), STATE_TABLE);
+  return { queueUrl, deadLetterQueueUrl, ledgerTableName, projectionsTableName, stateTableName };
 }
 
 async function createQueue(sqs: SQSClient, name: string, definition: QueueDefinition, attributes: Record<string, string>): Promise<string> {

@@ -1,12 +1,16 @@
 /**
  * The local ops API (JSON, same port as the webhook): events from the ledger, the dead-letter queue
- * and its redrive, the business projections, readiness and fault injection. Each route is a thin
+ * and its redrive, a reconcile with the Stripe API, the business projections, readiness and fault
+ * injection. Each route is a thin
  * adapter over the ops library (ops/), which the redrive CLI and the stage console use as well.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { projectionKeys } from '../functions/shared/projection-keys';
+import type { StripeApi } from '../functions/shared/stripe-api';
+import { registry } from '../functions/worker/actions';
 import type { EventStatus } from '../functions/worker/ledger-rules';
+import { backfill, parseTime } from '../ops/backfill';
 import { listDeadLetters, moveDeadLetters } from '../ops/dead-letters';
 import { EVENT_STATUSES, eventSummary, getLedgerRecord, listLedgerEvents } from '../ops/ledger-reads';
 import { getAccountingLedger, getBalance, getCustomer, getProjection } from '../ops/projection-reads';
@@ -20,6 +24,8 @@ export interface OpsDeps {
   readonly resources: PipelineResources;
   readonly eventLog: EventLog;
   readonly chaos: Chaos;
+  /** The Stripe API the reconcile reads (the stand-in, or STRIPE_API_BASE). */
+  readonly stripeApi: StripeApi;
   readonly isReady: () => boolean;
 }
 
@@ -63,6 +69,7 @@ export async function handleOps(method: string, url: URL, body: string, deps: Op
       });
       return ok({ moved: result.moved, failed: result.failed, notFound: result.notFound });
     }
+    if (route(/^\/api\/reconcile$/, 'POST')) return ok(await reconcileNow(deps, parseJson(body || '{}')));
     const projections = deps.resources.projectionsTableName;
     if (route(/^\/api\/ledger$/, 'GET')) return ok(await getAccountingLedger(deps.db, projections));
     if ((match = route(/^\/api\/payments\/([^/]+)$/, 'GET'))) return ok(await projection(deps, projectionKeys.payment(decodeURIComponent(match[1]!)), 'payment'));
@@ -127,6 +134,35 @@ async function deadLetters(deps: OpsDeps) {
     count: letters.length,
     queued,
     messages: letters.map(({ id, type, status, receiveCount, deadLetteredAt, lastError }) => ({ eventId: id, type, status, receiveCount, deadLetteredAt, ...(lastError ? { lastError } : {}) })),
+  };
+}
+
+/**
+ * Reconciles with the Stripe API now (the console's "Reconcile now"): every settled event since
+ * `since` (default 30 days, all Stripe keeps) that the ledger has not seen is queued. Nothing is left
+ * to settle locally, where events are sent by hand.
+ */
+async function reconcileNow(deps: OpsDeps, request: { since?: unknown; types?: unknown; undeliveredOnly?: unknown; dryRun?: unknown }) {
+  const now = Date.now();
+  let since: number;
+  try {
+    since = parseTime(typeof request.since === 'string' ? request.since : '30d', now);
+  } catch (error) {
+    throw new HttpError(400, (error as Error).message);
+  }
+  if (request.types !== undefined && (!Array.isArray(request.types) || !request.types.every((type) => typeof type === 'string' && registry.types.includes(type)))) {
+    throw new HttpError(400, `types must be an array of handled event types: ${registry.types.join(', ')}`);
+  }
+  const report = await backfill(
+    { api: deps.stripeApi, db: deps.db, sqs: deps.sqs, resources: deps.resources },
+    { since, settleSeconds: 0, types: (request.types as string[] | undefined) ?? registry.types, undeliveredOnly: request.undeliveredOnly === true, dryRun: request.dryRun === true },
+  );
+  const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+  return {
+    ...(report.scope ? { from: iso(report.scope.from), to: iso(report.scope.to) } : {}),
+    resumed: report.resumed,
+    ...report.progress,
+    queued: report.queued.map(({ id, type }) => ({ eventId: id, type })),
   };
 }
 

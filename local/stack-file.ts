@@ -12,6 +12,10 @@ export const LOCAL_STACK_FILE = join(__dirname, '..', '.local', 'stack.json');
 export interface LocalStackFile extends PipelineResources {
   readonly sqsEndpoint: string;
   readonly dynamodbEndpoint: string;
+  /** The Stripe API the local stack uses: its own stand-in, or STRIPE_API_BASE. */
+  readonly stripeApiBase: string;
+  /** The webhook URL, e.g. http://localhost:4242/webhook. */
+  readonly webhookUrl: string;
 }
 
 export function writeLocalStackFile(contents: LocalStackFile, file = LOCAL_STACK_FILE): void {

@@ -2,7 +2,8 @@
  * The whole pipeline on one machine: emulators, queues and tables from the shared definitions, the
  * ingest and the worker from their one wiring (the same adapters and cores as on AWS), an HTTP server
  * standing in for API Gateway (its routes are in router.ts), and a poller standing in for Lambda's SQS
- * event source mapping.
+ * event source mapping. Beside them, a stand-in for Stripe's API (local/stripe-api/), which the
+ * backfill reads, unless a Stripe API base is given.
  */
 import { createServer, type Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -10,6 +11,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { wireIngest } from '../functions/ingest/wiring';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
 import { loadIngestConfig, loadWorkerConfig } from '../functions/shared/config';
+import { createStripeApi } from '../functions/shared/stripe-api';
 import type { Registry } from '../functions/worker/registry';
 import { wireWorker } from '../functions/worker/wiring';
 import type { PipelineResources } from '../ops/stage';
@@ -17,8 +19,10 @@ import { Chaos, type ChaosSettings } from './chaos';
 import { createPipelineResources } from './create-resources';
 import { LOCAL_AWS, startEmulators, type Emulators } from './emulators';
 import { EventLog, terminalLog, type OutcomeListener, type Print } from './event-log';
+import { localStripeApiConfig } from './local-stripe-api';
 import { startPoller, type Poller } from './poller';
 import { createRouter, send } from './router';
+import { startStripeApiStandIn, type StripeApiStandIn } from './stripe-api/server';
 
 export interface LocalStackOptions {
   /** @default 4242; 0 picks a free port */
@@ -44,6 +48,8 @@ export interface LocalStackOptions {
   readonly print?: Print;
   /** Told of every ledger outcome, for drills and benchmarks that count them. */
   readonly onOutcome?: OutcomeListener;
+  /** Another Stripe API (STRIPE_API_BASE, STRIPE_API_KEY) instead of the stand-in this stack starts. */
+  readonly stripeApi?: { readonly base: string; readonly key?: string };
 }
 
 export interface LocalStack {
@@ -55,6 +61,10 @@ export interface LocalStack {
   readonly chaos: Chaos;
   readonly sqs: SQSClient;
   readonly db: DynamoDBClient;
+  /** The Stripe API the backfill reads: the stand-in's address, or the one given. */
+  readonly stripeApiBase: string;
+  /** The stand-in, when this stack started one. */
+  readonly stripeStandIn?: StripeApiStandIn;
   stop(): Promise<void>;
 }
 
@@ -99,6 +109,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }));
 
+    let stripeStandIn: StripeApiStandIn | undefined;
+    if (!options.stripeApi) {
+      stripeStandIn = await startStripeApiStandIn();
+      cleanups.push(() => stripeStandIn!.stop());
+    }
+    const stripeApiBase = options.stripeApi?.base ?? stripeStandIn!.url;
+    const stripeApi = await createStripeApi(localStripeApiConfig(stripeApiBase, options.stripeApi?.key ? { STRIPE_API_KEY: options.stripeApi.key } : {}));
+
     const chaos = new Chaos(options.chaos, options.chaosSeed);
     const eventLog = new EventLog(print, options.onOutcome);
     const log = terminalLog(print);
@@ -137,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     cleanups.push(() => poller.stop());
 
-    const route = createRouter({ ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, isReady: () => ready } });
+    const route = createRouter({ ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi, isReady: () => ready } });
     server.on('request', (request, response) => {
       void route(request, response).catch((error: unknown) => {
         print(`server error: ${String(error)}`);
@@ -146,7 +164,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     ready = true;
-    return { url: `http://localhost:${port}`, endpoints, port, resources, chaos, sqs, db, stop: stopAll };
+    return {
+      url: `http://localhost:${port}`,
+      endpoints,
+      port,
+      resources,
+      chaos,
+      sqs,
+      db,
+      stripeApiBase,
+      ...(stripeStandIn ? { stripeStandIn } : {}),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

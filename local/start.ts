@@ -5,10 +5,12 @@
  *   STRIPE_WEBHOOK_SECRET  signing secret(s), comma-separated; a dev secret is generated when unset
  *   DATA_DIR          keep DynamoDB data across restarts
  *   VISIBILITY_TIMEOUT_SECONDS  how soon a failed event is retried (default 5)
+ *   STRIPE_API_BASE, STRIPE_API_KEY  another Stripe API for the backfill (default: a stand-in this starts)
  *   CHAOS_WORKER_FAIL_RATE, CHAOS_WORKER_CRASH_AFTER_COMMIT_RATE, CHAOS_ENQUEUE_FAIL_RATE,
  *   CHAOS_FAIL_TYPES, CHAOS_SEED   fault injection for drills
  */
 import { resolve } from 'node:path';
+import { registry } from '../functions/worker/actions';
 import { chaosFromEnv } from './chaos';
 import { localSecrets } from './dev-secret';
 import { PortInUseError, startLocalStack, type LocalStack } from './stack';
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     visibilityTimeoutSeconds: visibility,
     chaos: chaos.settings,
     chaosSeed: chaos.seed,
+    ...(env.STRIPE_API_BASE ? { stripeApi: { base: env.STRIPE_API_BASE, ...(env.STRIPE_API_KEY ? { key: env.STRIPE_API_KEY } : {}) } } : {}),
   });
 
   console.log(`
@@ -42,17 +45,26 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Ops API   ${stack.url}/api/events · /api/dlq · /api/ledger · /health
   Secret    ${generated ? `${secrets[0]}  (dev secret, also used by npm run trigger)` : `${secrets.length} from STRIPE_WEBHOOK_SECRET`}
   Emulators DynamoDB Local ${stack.endpoints.dynamodb} · SQS ${stack.endpoints.sqs} (region us-east-1)
+  Stripe API ${stack.stripeApiBase}  ${stack.stripeStandIn ? '(stand-in: records what npm run trigger sends)' : '(STRIPE_API_BASE)'}
   Data      ${env.DATA_DIR ? `DynamoDB kept in ${resolve(env.DATA_DIR)}` : 'in memory (set DATA_DIR to keep it)'}
 
 Try:  npm run trigger -- payment_intent.succeeded
-  or: stripe listen --all-snapshot --forward-to localhost:${stack.port}/webhook   (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
+      npm run trigger -- --undelivered payment_intent.succeeded && npm run backfill -- --local --since 1h
+  or: stripe listen --events ${registry.types.join(',')} --forward-to localhost:${stack.port}/webhook
+      (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
 `);
   if (Object.values(chaos.settings).some((value) => (Array.isArray(value) ? value.length > 0 : value))) {
     console.log(`Chaos is ON: ${JSON.stringify(stack.chaos.current)}\n`);
   }
 
   // Where `npm run redrive -- --local` finds the emulators, which run on free ports.
-  writeLocalStackFile({ sqsEndpoint: stack.endpoints.sqs, dynamodbEndpoint: stack.endpoints.dynamodb, ...stack.resources });
+  writeLocalStackFile({
+    sqsEndpoint: stack.endpoints.sqs,
+    dynamodbEndpoint: stack.endpoints.dynamodb,
+    stripeApiBase: stack.stripeApiBase,
+    webhookUrl: `${stack.url}/webhook`,
+    ...stack.resources,
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

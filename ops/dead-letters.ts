@@ -24,8 +24,8 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { MESSAGE_ATTRIBUTE, messageSize } from '../functions/shared/message';
-import { DEAD_LETTER_INDEX, MAX_MESSAGE_BYTES, QUEUES } from '../functions/shared/resources';
+import { MESSAGE_ATTRIBUTE, messageSize, sizedBatches } from '../functions/shared/message';
+import { DEAD_LETTER_INDEX, QUEUES } from '../functions/shared/resources';
 import type { LedgerRecord } from '../functions/worker/ledger';
 import { eventSummary, type EventSummary } from './ledger-reads';
 import type { PipelineResources } from './stage';
@@ -267,24 +267,6 @@ function copyOf(message: Message, force: boolean): Copy {
   }
   if (force) attributes[MESSAGE_ATTRIBUTE.forceReprocess] = { DataType: 'String', StringValue: 'true' };
   return { message, attributes, size: messageSize(Buffer.byteLength(message.Body ?? ''), attributes) };
-}
-
-/** Up to 10 entries and 1 MiB in all per batch, as SQS takes them. A message too big alone goes alone, and SQS says why. */
-function sizedBatches(copies: readonly Copy[]): Copy[][] {
-  const batches: Copy[][] = [];
-  let current: Copy[] = [];
-  let size = 0;
-  for (const copy of copies) {
-    if (current.length > 0 && (current.length === 10 || size + copy.size > MAX_MESSAGE_BYTES)) {
-      batches.push(current);
-      current = [];
-      size = 0;
-    }
-    current.push(copy);
-    size += copy.size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
 /** Deletes moved messages; returns how many. One left behind would only be delivered twice, which the worker ignores. */

@@ -3,13 +3,15 @@
  * (functions/shared/resources.ts), so any tool can find a stage from its name alone.
  */
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName } from '../functions/shared/resources';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, STATE_TABLE, resourceName } from '../functions/shared/resources';
 
 export interface PipelineResources {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly ledgerTableName: string;
   readonly projectionsTableName: string;
+  /** The pipeline's own state: reconcile checkpoints. */
+  readonly stateTableName: string;
 }
 
 /** The resources of a deployed stage; fails with the queue's name when the stage is not there. */
@@ -27,5 +29,6 @@ export async function stageResources(sqs: SQSClient, stage: string): Promise<Pip
     deadLetterQueueUrl,
     ledgerTableName: resourceName(stage, LEDGER_TABLE),
     projectionsTableName: resourceName(stage, PROJECTIONS_TABLE),
+    stateTableName: resourceName(stage, STATE_TABLE),
   };
 }

@@ -43,12 +43,46 @@ export interface WorkerConfig {
   readonly ledgerRetentionDays: number;
 }
 
+/** Where the Stripe API key comes from: the environment locally, Secrets Manager on AWS. */
+export type ApiKeySource =
+  | { readonly kind: 'env'; readonly key: string }
+  | { readonly kind: 'secrets-manager'; readonly secretId: string };
+
+export interface StripeApiConfig {
+  readonly keySource: ApiKeySource;
+  /** Another host for the API (a loopback stand-in), e.g. `http://127.0.0.1:12111`. @default Stripe's */
+  readonly apiBase?: string;
+  /** Reads per second this process may make; Stripe allows about 100 in live mode and 25 in a sandbox, shared with the merchant's own code. */
+  readonly readsPerSecond: number;
+}
+
+/** The scheduled reconcile: the queue it fills, the tables it reads and keeps its checkpoint in, and the Events API. */
+export interface ReconcileConfig {
+  readonly endpoints: Endpoints;
+  readonly queueUrl: string;
+  readonly ledgerTableName: string;
+  readonly stateTableName: string;
+  readonly stripeApi: StripeApiConfig;
+  /** Events younger than this are left alone: their webhook may still be on its way. */
+  readonly settleSeconds: number;
+  /** How far each scan reaches back before the end of the last one. */
+  readonly overlapSeconds: number;
+  /** How far the very first scan reaches back. */
+  readonly firstLookbackSeconds: number;
+}
+
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 export const DEFAULT_SECRET_REFRESH_SECONDS = 300;
 export const DEFAULT_LEASE_SECONDS = 60;
 /** The worker function's timeout (the CDK stack's default too). */
 export const DEFAULT_WORKER_TIMEOUT_SECONDS = 30;
 export const DEFAULT_LEDGER_RETENTION_DAYS = 90;
+/**
+ * A tenth of live mode's read limit and under half a sandbox's: reconciling must never starve the
+ * merchant's own API calls, which share the account's limit. 10 pages of 100 events a second is
+ * still 1,000 events a second.
+ */
+export const DEFAULT_STRIPE_READS_PER_SECOND = 10;
 /** Stripe keeps events 30 days; a ledger that forgets sooner would let a manual resend run twice. */
 export const MIN_LEDGER_RETENTION_DAYS = 31;
 
@@ -101,6 +135,64 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     workerTimeoutSeconds,
     ledgerRetentionDays,
   };
+}
+
+export const DEFAULT_SETTLE_SECONDS = 600;
+export const DEFAULT_OVERLAP_SECONDS = 300;
+export const DEFAULT_FIRST_LOOKBACK_SECONDS = 3600;
+
+export function loadReconcileConfig(env: Env = process.env): ReconcileConfig {
+  const problems: string[] = [];
+  const queueUrl = required(env, 'QUEUE_URL', problems);
+  const ledgerTableName = required(env, 'LEDGER_TABLE_NAME', problems);
+  const stateTableName = required(env, 'STATE_TABLE_NAME', problems);
+  const stripeApi = loadStripeApiConfig(env, problems);
+  const settleSeconds = integer(env, 'RECONCILE_SETTLE_SECONDS', DEFAULT_SETTLE_SECONDS, 0, 86_400, problems);
+  const overlapSeconds = integer(env, 'RECONCILE_OVERLAP_SECONDS', DEFAULT_OVERLAP_SECONDS, 0, 86_400, problems);
+  const firstLookbackSeconds = integer(env, 'RECONCILE_FIRST_LOOKBACK_SECONDS', DEFAULT_FIRST_LOOKBACK_SECONDS, 60, 30 * 86_400, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    endpoints: loadEndpoints(env),
+    queueUrl: queueUrl!,
+    ledgerTableName: ledgerTableName!,
+    stateTableName: stateTableName!,
+    stripeApi,
+    settleSeconds,
+    overlapSeconds,
+    firstLookbackSeconds,
+  };
+}
+
+/**
+ * The Stripe API client's configuration: `STRIPE_API_KEY` (local) or `STRIPE_API_KEY_SECRET_ARN`
+ * (AWS), `STRIPE_API_BASE` and `STRIPE_READS_PER_SECOND`. Problems are added to `problems`, so a
+ * function that also needs other settings reports everything at once.
+ */
+export function loadStripeApiConfig(env: Env, problems: string[]): StripeApiConfig {
+  const key = env.STRIPE_API_KEY?.trim();
+  const secretId = env.STRIPE_API_KEY_SECRET_ARN?.trim();
+  let keySource: ApiKeySource = { kind: 'env', key: '' };
+  if (key && secretId) problems.push('set either STRIPE_API_KEY (local) or STRIPE_API_KEY_SECRET_ARN (AWS), not both');
+  else if (secretId) keySource = { kind: 'secrets-manager', secretId };
+  else if (key) keySource = { kind: 'env', key };
+  else problems.push('STRIPE_API_KEY (a secret or restricted key, sk_… or rk_…) or STRIPE_API_KEY_SECRET_ARN is required');
+  // Name the variable, never the value: configuration errors end up in logs.
+  if (key && !/^(sk|rk)_(test|live)_/.test(key)) problems.push('STRIPE_API_KEY does not look like a Stripe secret or restricted key (sk_… or rk_…)');
+
+  const apiBase = env.STRIPE_API_BASE?.trim() || undefined;
+  if (apiBase !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(apiBase);
+    } catch {
+      // Reported below.
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || (url.pathname !== '/' && url.pathname !== '')) {
+      problems.push(`STRIPE_API_BASE must be a URL such as http://127.0.0.1:12111, got "${apiBase}"`);
+    }
+  }
+  const readsPerSecond = integer(env, 'STRIPE_READS_PER_SECOND', DEFAULT_STRIPE_READS_PER_SECOND, 1, 100, problems);
+  return { keySource, ...(apiBase ? { apiBase } : {}), readsPerSecond };
 }
 
 function loadEndpoints(env: Env): Endpoints {

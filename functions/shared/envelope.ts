@@ -8,8 +8,11 @@
  */
 import type Stripe from 'stripe';
 
-/** The ways an event reaches the worker. */
-export type EventSource = 'webhook';
+/**
+ * The ways an event reaches the worker: pushed by Stripe to the webhook, or found by reconciling with
+ * Stripe's Events API (a delivery that never came).
+ */
+export type EventSource = 'webhook' | 'backfill';
 
 /** A snapshot event, as Stripe sent it: the handler can run on it as it is. */
 export interface SnapshotContent {

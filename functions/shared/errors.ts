@@ -95,6 +95,30 @@ export class CommitConflictError extends PipelineError {
   readonly name = 'CommitConflictError';
 }
 
+/** Why a Stripe API call failed, in the terms a caller acts on. */
+export type StripeApiFailure = 'key_missing' | 'key_refused' | 'not_found' | 'rate_limited' | 'unavailable' | 'invalid_request';
+
+/**
+ * A Stripe API call failed. The message says what to do and never carries the API key: Stripe's own
+ * message for a refused key quotes part of it, so that message is replaced, not passed on.
+ */
+export class StripeApiError extends PipelineError {
+  readonly name = 'StripeApiError';
+  constructor(
+    readonly failure: StripeApiFailure,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** Whether the same call may succeed later (rate limits and outages), as opposed to needing a fix. */
+  get retryable(): boolean {
+    return this.failure === 'rate_limited' || this.failure === 'unavailable';
+  }
+}
+
 /** Short, loggable description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

@@ -13,6 +13,7 @@
  * SQS allows 10 attributes per message; format 2 uses at most 9 (with ForceReprocess).
  */
 import type { EventSource } from './envelope';
+import { MAX_MESSAGE_BYTES } from './resources';
 import type { SnapshotEventFields } from './stripe-event';
 
 export const MESSAGE_ATTRIBUTE = {
@@ -44,7 +45,7 @@ export interface QueuedMessage {
 const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value });
 
 /** The message for a snapshot event whose JSON is `body`, received at `receivedAt`. */
-export function snapshotMessage(event: SnapshotEventFields, body: string, arrival: { readonly source: EventSource; readonly receivedAt: Date }): QueuedMessage {
+export function snapshotMessage(event: Pick<SnapshotEventFields, 'id' | 'type' | 'livemode' | 'api_version'>, body: string, arrival: { readonly source: EventSource; readonly receivedAt: Date }): QueuedMessage {
   return {
     body,
     attributes: {
@@ -59,6 +60,27 @@ export function snapshotMessage(event: SnapshotEventFields, body: string, arriva
       [MESSAGE_ATTRIBUTE.receivedAt]: attribute(arrival.receivedAt.toISOString()),
     },
   };
+}
+
+/**
+ * Groups messages into batches SQS accepts: at most 10 entries and 1 MiB in all. A message too big
+ * alone goes alone, and SQS says why.
+ */
+export function sizedBatches<T extends { readonly size: number }>(messages: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const message of messages) {
+    if (current.length > 0 && (current.length === 10 || size + message.size > MAX_MESSAGE_BYTES)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(message);
+    size += message.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /**

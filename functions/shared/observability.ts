@@ -11,7 +11,16 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 export const METRICS_NAMESPACE = 'StripeWebhooks';
 
 /** Powertools' `service` dimension of each function's metrics; the CDK alarms read these too. */
-export const SERVICE_NAME = { ingest: 'stripe-webhook-ingest', worker: 'stripe-webhook-worker' } as const;
+export const SERVICE_NAME = { ingest: 'stripe-webhook-ingest', worker: 'stripe-webhook-worker', reconcile: 'stripe-webhook-reconcile' } as const;
+
+/** The reconcile job's metrics; the CDK alarm and dashboard read these names. */
+export const RECONCILE_METRIC = {
+  scanned: 'ReconcileEventsScanned',
+  known: 'ReconcileEventsKnown',
+  enqueued: 'ReconcileEventsEnqueued',
+  pages: 'ReconcilePages',
+  lagSeconds: 'ReconcileLagSeconds',
+} as const;
 
 type LogMethod = (message: string, ...attributes: Record<string, unknown>[]) => void;
 

@@ -102,6 +102,16 @@ export const PROJECTIONS_TABLE: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
 };
 
+/**
+ * The pipeline's own small state, one item per `key`: today the reconcile job's checkpoint (how far
+ * the Events API has been compared with the ledger, and where a scan that stopped will resume). Kept
+ * apart from the ledger so that nothing reading events ever meets it.
+ */
+export const STATE_TABLE: TableDefinition = {
+  name: 'stripe-pipeline-state',
+  partitionKey: { name: 'key', type: 'S' },
+};
+
 /** Physical resource name for a stage, e.g. `resourceName('dev', QUEUES.events)` → `dev-stripe-events`. */
 export function resourceName(stage: string, resource: { readonly name: string }): string {
   return `${stage}-${resource.name}`;

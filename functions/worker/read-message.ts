@@ -20,7 +20,7 @@ const READERS: Readonly<Record<MessageKind, (record: QueueRecord, arrival: Arriv
   snapshot: readSnapshot,
 };
 
-const SOURCES: readonly EventSource[] = ['webhook'];
+const SOURCES: readonly EventSource[] = ['webhook', 'backfill'];
 
 /** @throws MalformedMessageError when the message is not one the pipeline wrote: it can never succeed. */
 export function readMessage(record: QueueRecord): EventEnvelope {

@@ -9,7 +9,8 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/shared/observability';
+import { DEFAULT_SETTLE_SECONDS } from '../../functions/shared/config';
+import { METRICS_NAMESPACE, RECONCILE_METRIC, SERVICE_NAME } from '../../functions/shared/observability';
 
 export interface PipelineAlarmsProps {
   readonly stage: string;
@@ -21,6 +22,8 @@ export interface PipelineAlarmsProps {
   readonly alarmEmail?: string;
   readonly oldestMessageAlarmSeconds: number;
   readonly signatureFailureAlarmThreshold: number;
+  /** The scheduled reconcile and how often it runs. */
+  readonly reconcile: { readonly function: IFunction; readonly intervalMinutes: number };
 }
 
 /** An alarm's name, e.g. `prod-stripe-webhooks-DeadLetters`; the key policy trusts the stage's pattern of it. */
@@ -36,7 +39,8 @@ export function pipelineMetric(service: keyof typeof SERVICE_NAME, metricName: s
 /**
  * Alarms that fire before customers notice: an event in the DLQ, events waiting too long, the ingest
  * answering 5xx (Stripe is retrying), a spike of signature failures (a wrong secret or an attack), and
- * a failing worker. All notify one SNS topic, encrypted with a key CloudWatch may use.
+ * a failing worker; and from the scheduled reconcile, events that no webhook delivered, a reconcile
+ * that fails or falls behind. All notify one SNS topic, encrypted with a key CloudWatch may use.
  */
 export class PipelineAlarms extends Construct {
   public readonly topic: Topic;
@@ -91,16 +95,34 @@ export class PipelineAlarms extends Construct {
       metric: pipelineMetric('worker', 'EventsFailed'),
       threshold: 10,
     });
+
+    const interval = Duration.minutes(props.reconcile.intervalMinutes);
+    this.alarm(
+      'EventsMissed',
+      'The reconcile found events that no webhook delivered, and queued them (the worker does them once). Deliveries are missing events: check the signing secret and the endpoint (npm run stripe:endpoint -- --dry-run), and the reconcile log for the event ids',
+      { metric: pipelineMetric('reconcile', RECONCILE_METRIC.enqueued, interval), threshold: 1 },
+    );
+    this.alarm('ReconcileErrors', 'The scheduled reconcile failed twice running (its log says why: often the Stripe API key secret is empty or refused): missed webhooks are not being caught', {
+      metric: props.reconcile.function.metricErrors({ period: interval, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+    });
+    const lagThreshold = DEFAULT_SETTLE_SECONDS + 3 * interval.toSeconds();
+    this.alarm('ReconcileBehind', `The reconcile's checkpoint is over ${lagThreshold} s behind: it cannot keep up (raise stripeReadsPerSecond) or keeps stopping`, {
+      metric: new Metric({ namespace: METRICS_NAMESPACE, metricName: RECONCILE_METRIC.lagSeconds, dimensionsMap: { service: SERVICE_NAME.reconcile }, statistic: 'Maximum', period: interval }),
+      threshold: lagThreshold,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
   }
 
-  private alarm(id: string, description: string, options: { metric: IMetric; threshold: number; comparisonOperator?: ComparisonOperator }): void {
+  private alarm(id: string, description: string, options: { metric: IMetric; threshold: number; comparisonOperator?: ComparisonOperator; evaluationPeriods?: number }): void {
     const alarm = new Alarm(this, id, {
       alarmName: alarmName(this.stage, id),
       alarmDescription: description,
       metric: options.metric,
       threshold: options.threshold,
       comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     alarm.addAlarmAction(new SnsAction(this.topic));

@@ -5,6 +5,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RECONCILE_METRIC } from '../../functions/shared/observability';
 import { pipelineMetric } from './pipeline-alarms';
 
 export interface PipelineDashboardProps {
@@ -14,6 +15,7 @@ export interface PipelineDashboardProps {
   readonly deadLetterQueue: IQueue;
   readonly ingest: IFunction;
   readonly worker: IFunction;
+  readonly reconcile: IFunction;
   readonly ledger: ITable;
   readonly alarms: readonly Alarm[];
 }
@@ -69,7 +71,13 @@ export class PipelineDashboard extends Construct {
         title: 'Ledger table',
         left: [props.ledger.metricConsumedWriteCapacityUnits(sum), props.ledger.metricConsumedReadCapacityUnits(sum)],
         right: [props.ledger.metricThrottledRequestsForOperations({ period: minute })],
-        width: 24,
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Reconcile with the Events API (queued = missed by webhooks)',
+        left: [RECONCILE_METRIC.scanned, RECONCILE_METRIC.known, RECONCILE_METRIC.enqueued].map((name) => pipelineMetric('reconcile', name, Duration.minutes(15))),
+        right: [props.reconcile.metricErrors({ period: Duration.minutes(15), statistic: 'Sum' })],
+        width: 12,
       }),
     );
   }

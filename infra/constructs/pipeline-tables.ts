@@ -1,21 +1,24 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, resourceName, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, STATE_TABLE, resourceName, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
 
 /**
- * The event ledger and the projections, from the shared definitions. On demand, point-in-time
+ * The event ledger, the projections and the pipeline's state (reconcile checkpoints), from the shared
+ * definitions. On demand, point-in-time
  * recovery, encrypted with a KMS key (AWS managed), TTL and indexes where defined (the ledger's sparse
  * dead-letter index), and retained when the stack is deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
  */
 export class PipelineTables extends Construct {
   public readonly ledger: Table;
   public readonly projections: Table;
+  public readonly state: Table;
 
   constructor(scope: Construct, id: string, props: { readonly stage: string }) {
     super(scope, id);
     this.ledger = this.table('Ledger', props.stage, LEDGER_TABLE);
     this.projections = this.table('Projections', props.stage, PROJECTIONS_TABLE);
+    this.state = this.table('State', props.stage, STATE_TABLE);
   }
 
   private table(id: string, stage: string, definition: TableDefinition): Table {

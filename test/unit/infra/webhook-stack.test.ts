@@ -7,7 +7,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEAD_LETTER_INDEX, LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, resourceName } from '../../../functions/shared/resources';
+import { DEAD_LETTER_INDEX, LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, STATE_TABLE, resourceName } from '../../../functions/shared/resources';
+import { SCHEDULED_JOB_KEY } from '../../../functions/reconcile/jobs';
 import { createApp } from '../../../infra/app';
 import type { WebhookStack } from '../../../infra/webhook-stack';
 
@@ -72,7 +73,7 @@ describe('WebhookStack', () => {
   });
 
   describe('tables', () => {
-    it.each([LEDGER_TABLE, PROJECTIONS_TABLE])('$name: on demand, point-in-time recovery, KMS encryption, retained', (definition) => {
+    it.each([LEDGER_TABLE, PROJECTIONS_TABLE, STATE_TABLE])('$name: on demand, point-in-time recovery, KMS encryption, retained', (definition) => {
       template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Retain',
         Properties: Match.objectLike({
@@ -113,7 +114,7 @@ describe('WebhookStack', () => {
       template.resourcePropertiesCountIs(
         'AWS::Lambda::Function',
         { Runtime: 'nodejs24.x', Architectures: ['arm64'], Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) } },
-        2,
+        3,
       );
     });
 
@@ -159,8 +160,23 @@ describe('WebhookStack', () => {
       expect(statements).toHaveLength(4);
     });
 
+    it('reconcile: read ledger keys, its own checkpoint item, the API key, and send to the queue; nothing else', () => {
+      const statements = statementsOf(stack.reconcile.function.role);
+      expect(statements.map((statement) => [actions(statement), statement.Resource])).toEqual(
+        expect.arrayContaining([
+          [['dynamodb:BatchGetItem'], arnOf(stack.tables.ledger)],
+          [['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'], arnOf(stack.tables.state)],
+          [['secretsmanager:GetSecretValue'], ref(stack.apiKeySecret)],
+          [['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'], arnOf(stack.queues.queue)],
+        ]),
+      );
+      expect(statements).toHaveLength(5);
+      const checkpoint = statements.find((statement) => actions(statement).includes('dynamodb:PutItem')) as Statement & { Condition?: unknown };
+      expect(checkpoint.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCHEDULED_JOB_KEY] } });
+    });
+
     it('grants no action on every resource', () => {
-      const all = [...statementsOf(stack.ingest.role), ...statementsOf(stack.worker.role)];
+      const all = [...statementsOf(stack.ingest.role), ...statementsOf(stack.worker.role), ...statementsOf(stack.reconcile.function.role)];
       expect(all.filter((statement) => statement.Resource === '*')).toEqual([]);
       expect(all.flatMap(actions).filter((action) => action.endsWith('*'))).toEqual([]);
     });
@@ -174,9 +190,9 @@ describe('WebhookStack', () => {
   });
 
   describe('observability', () => {
-    it('has six alarms, each notifying the encrypted alarm topic on alarm and on recovery', () => {
+    it('has nine alarms, each notifying the encrypted alarm topic on alarm and on recovery', () => {
       const topic = ref(stack.alarms.topic);
-      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] }, 6);
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [topic], OKActions: [topic] }, 9);
       template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
       template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     });
@@ -194,7 +210,7 @@ describe('WebhookStack', () => {
         },
       });
       expect(JSON.stringify(cloudWatch[0])).toContain(':alarm:prod-stripe-webhooks-*');
-      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: Match.stringLikeRegexp('^prod-stripe-webhooks-') }, 6);
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmName: Match.stringLikeRegexp('^prod-stripe-webhooks-') }, 9);
     });
 
     it('alarms as soon as one event is in the DLQ', () => {
@@ -215,8 +231,56 @@ describe('WebhookStack', () => {
       });
     });
 
+    it('alarms when the reconcile queues any event (webhooks missed it), fails twice, or falls behind', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'prod-stripe-webhooks-EventsMissed',
+        Namespace: 'StripeWebhooks',
+        MetricName: 'ReconcileEventsEnqueued',
+        Dimensions: [{ Name: 'service', Value: 'stripe-webhook-reconcile' }],
+        Statistic: 'Sum',
+        Period: 900,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'prod-stripe-webhooks-ReconcileErrors', MetricName: 'Errors', EvaluationPeriods: 2 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'prod-stripe-webhooks-ReconcileBehind', MetricName: 'ReconcileLagSeconds', Threshold: 600 + 3 * 900 });
+    });
+
     it('has a dashboard', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+
+  describe('scheduled reconcile', () => {
+    it('runs every 15 minutes by default, without retries (the next run resumes)', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: arnOf(stack.reconcile.function.function), RetryPolicy: { MaximumRetryAttempts: 0 } })],
+      });
+    });
+
+    it('reads its API key from the stage secret by reference and reads at the configured rate', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'prod-stripe-webhook-reconcile',
+        Timeout: 300,
+        Environment: {
+          Variables: Match.objectLike({
+            QUEUE_URL: ref(stack.queues.queue),
+            STATE_TABLE_NAME: ref(stack.tables.state),
+            STRIPE_API_KEY_SECRET_ARN: ref(stack.apiKeySecret),
+            STRIPE_READS_PER_SECOND: '10',
+          }),
+        },
+      });
+    });
+
+    it('takes its interval and read rate from context', () => {
+      const app = new App({ context: { stage: 'ctx', reconcileIntervalMinutes: 5, stripeReadsPerSecond: 20 } });
+      const { stack: other } = createApp(app);
+      const otherTemplate = Template.fromStack(other);
+      otherTemplate.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+      otherTemplate.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ctx-stripe-webhook-reconcile', Environment: { Variables: Match.objectLike({ STRIPE_READS_PER_SECOND: '20' }) } });
     });
   });
 
@@ -233,8 +297,13 @@ describe('WebhookStack', () => {
     it('outputs the webhook URL, resource names and a redrive command', () => {
       const outputs = template.findOutputs('*');
       expect(Object.keys(outputs)).toEqual(
-        expect.arrayContaining(['WebhookUrl', 'QueueName', 'DeadLetterQueueName', 'LedgerTableName', 'ProjectionsTableName', 'WebhookSecretName', 'StripeApiKeySecretName', 'RedriveCommand']),
+        expect.arrayContaining([
+          'WebhookUrl', 'QueueName', 'DeadLetterQueueName', 'LedgerTableName', 'ProjectionsTableName', 'StateTableName',
+          'WebhookSecretName', 'StripeApiKeySecretName', 'RedriveCommand', 'RegisterEndpointCommand', 'BackfillCommand',
+        ]),
       );
+      expect(JSON.stringify(outputs.RegisterEndpointCommand)).toContain('npm run stripe:endpoint -- --stage prod');
+      expect(JSON.stringify(outputs.BackfillCommand)).toContain('npm run backfill -- --stage prod');
       expect(JSON.stringify(outputs.WebhookUrl)).toContain('/webhook');
       expect(JSON.stringify(outputs.RedriveCommand)).toContain('npm run redrive -- --stage prod');
     });

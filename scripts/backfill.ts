@@ -1,0 +1,172 @@
+/**
+ * `npm run backfill`: finds the events Stripe created that no webhook delivered, and queues them.
+ *
+ *   npm run backfill -- --stage prod --since 72h                 the last three days
+ *   npm run backfill -- --stage prod --since 2026-11-20T09:00Z --until 2026-11-21T09:00Z
+ *   npm run backfill -- --stage prod --since 7d --type invoice.paid --type invoice.payment_failed
+ *   npm run backfill -- --stage prod --since 24h --undelivered-only   only what Stripe failed to deliver
+ *   npm run backfill -- --stage prod --since 24h --dry-run            list, queue nothing
+ *   npm run backfill -- --local --since 1h                            against npm start
+ *
+ * Events the ledger has, in any status, are never queued again; the worker does the rest once, with
+ * source `backfill`. A scan that stops (Stripe failing, Ctrl-C) saves its place: the same command
+ * resumes it (`--fresh` starts over).
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadStripeApiConfig } from '../functions/shared/config';
+import { describeError } from '../functions/shared/errors';
+import { createStripeApi, type StripeApi } from '../functions/shared/stripe-api';
+import { registry } from '../functions/worker/actions';
+import type { ReconcileProgress } from '../functions/reconcile/reconcile';
+import { STRIPE_EVENT_RETENTION_SECONDS } from '../functions/reconcile/windows';
+import { LOCAL_AWS } from '../local/emulators';
+import { localStripeApiConfig } from '../local/local-stripe-api';
+import { readLocalStackFile } from '../local/stack-file';
+import { backfill, parseTime, type BackfillReport } from '../ops/backfill';
+import { stageResources, type PipelineResources } from '../ops/stage';
+
+const USAGE = `Usage: npm run backfill -- (--stage <stage> [--region <region>] | --local) --since <72h | ISO time>
+         [--until <time>] [--type <event type>]… [--undelivered-only] [--settle <10m>] [--dry-run] [--fresh]`;
+
+interface Target {
+  readonly api: StripeApi;
+  readonly db: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly resources: PipelineResources;
+  readonly defaultSettleSeconds: number;
+}
+
+export async function main(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      type: { type: 'string', multiple: true },
+      'undelivered-only': { type: 'boolean', default: false },
+      settle: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      fresh: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    print(USAGE);
+    return 0;
+  }
+  if ((!values.stage && !values.local) || !values.since) {
+    print(USAGE);
+    return 2;
+  }
+  const nowMs = Date.now();
+  const since = parseTime(values.since, nowMs);
+  const until = values.until === undefined ? undefined : parseTime(values.until, nowMs);
+  if (until !== undefined && until <= since) throw new RangeError(`--until (${iso(until)}) must be after --since (${iso(since)})`);
+  const types = values.type ?? [...registry.types];
+  const unhandled = types.filter((type) => !registry.types.includes(type));
+  if (unhandled.length > 0) {
+    throw new RangeError(`Unknown --type ${unhandled.join(', ')}: no handler is registered for it, so a backfilled event would only be recorded as ignored. Handled types: ${registry.types.join(', ')}`);
+  }
+
+  const target = values.local ? await localTarget() : await stageTarget(values.stage!, values.region);
+  try {
+    const settleSeconds = values.settle === undefined ? target.defaultSettleSeconds : Math.floor(nowMs / 1000) - parseTime(values.settle, nowMs);
+    const oldest = Math.floor(nowMs / 1000) - STRIPE_EVENT_RETENTION_SECONDS;
+    if (since < oldest) print(`Stripe keeps events for 30 days: nothing before ${iso(oldest)} can be listed, so the scan starts there.`);
+    print(
+      `Backfilling ${values.local ? 'the local stack' : `stage ${values.stage}`}${values['dry-run'] ? ' (dry run: nothing is queued)' : ''}: ` +
+        `${values.type ? types.join(', ') : 'every handled type'}${values['undelivered-only'] ? ', undelivered only' : ''}; ` +
+        `events younger than ${settleSeconds} s are left alone (--settle).`,
+    );
+
+    const started = Date.now();
+    let lastPrinted = 0;
+    let report: BackfillReport;
+    try {
+      report = await backfill(
+        {
+          ...target,
+          onPage: (progress) => {
+            if (Date.now() - lastPrinted < 1000 && progress.pages > 1) return;
+            lastPrinted = Date.now();
+            print(`  ${progressLine(progress, started)}`);
+          },
+        },
+        { since, ...(until !== undefined ? { until } : {}), settleSeconds, types, undeliveredOnly: values['undelivered-only'], fresh: values.fresh, dryRun: values['dry-run'] },
+      );
+    } catch (error) {
+      print(`Stopped: ${describeError(error)}`);
+      if (!values['dry-run']) print('Its place is saved: run the same command again to continue from the last page done (--fresh starts over).');
+      return 1;
+    }
+    printSummary(report, values['dry-run'], started, print);
+    return 0;
+  } finally {
+    target.db.destroy();
+    target.sqs.destroy();
+  }
+}
+
+async function localTarget(): Promise<Target> {
+  const local = readLocalStackFile();
+  return {
+    api: await createStripeApi(localStripeApiConfig(local.stripeApiBase)),
+    db: new DynamoDBClient({ endpoint: local.dynamodbEndpoint, ...LOCAL_AWS }),
+    sqs: new SQSClient({ endpoint: local.sqsEndpoint, ...LOCAL_AWS }),
+    resources: local,
+    // Locally events are sent by hand and never in flight for long.
+    defaultSettleSeconds: 0,
+  };
+}
+
+async function stageTarget(stage: string, region: string | undefined): Promise<Target> {
+  const options = region ? { region } : {};
+  const sqs = new SQSClient(options);
+  const db = new DynamoDBClient(options);
+  const resources = await stageResources(sqs, stage);
+  // The key stays in the account: read from the stage's secret with the operator's own credentials.
+  const problems: string[] = [];
+  const config = loadStripeApiConfig({ STRIPE_API_KEY_SECRET_ARN: `${stage}/stripe/api-key`, STRIPE_API_BASE: process.env.STRIPE_API_BASE, STRIPE_READS_PER_SECOND: process.env.STRIPE_READS_PER_SECOND }, problems);
+  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  const api = await createStripeApi(config, new SecretsManagerClient(options));
+  return { api, db, sqs, resources, defaultSettleSeconds: 600 };
+}
+
+function progressLine(progress: ReconcileProgress, started: number): string {
+  const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+  return `page ${progress.pages}: ${progress.scanned} events seen, ${progress.known} known, ${progress.enqueued} queued (${Math.round(progress.scanned / seconds)} events/s)`;
+}
+
+function printSummary(report: BackfillReport, dryRun: boolean, started: number, print: (line: string) => void): void {
+  if (!report.scope) {
+    print('Nothing to do: the window holds no settled events yet.');
+    return;
+  }
+  if (report.resumed) print(`Resumed the scan saved by an earlier run (${iso(report.scope.from)} → ${iso(report.scope.to)}).`);
+  for (const event of report.queued.slice(0, 50)) print(`  ${dryRun ? 'would queue' : 'queued'} ${event.type} ${event.id} (created ${iso(event.created)})`);
+  if (report.queued.length > 50) print(`  … and ${report.queued.length - 50} more`);
+  const { pages, scanned, known, enqueued } = report.progress;
+  print(
+    `Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${iso(report.scope.from)} → ${iso(report.scope.to)}, ${pages} pages, ` +
+      `${scanned} events seen, ${known} already in the ledger, ${enqueued} ${dryRun ? 'would be queued' : 'queued'}.`,
+  );
+  if (enqueued > 0 && !dryRun) print('The worker does each one once (source "backfill"). Webhooks missed these: check the endpoint in Stripe (npm run stripe:endpoint -- --dry-run).');
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}
