@@ -17,6 +17,7 @@ import { wireWorker } from '../functions/worker/wiring';
 import type { PipelineResources } from '../ops/stage';
 import { Chaos, type ChaosSettings } from './chaos';
 import { createPipelineResources } from './create-resources';
+import { readDevSecrets } from './dev-secret';
 import { LOCAL_AWS, startEmulators, type Emulators } from './emulators';
 import { EventLog, terminalLog, type OutcomeListener, type Print } from './event-log';
 import { localStripeApiConfig } from './local-stripe-api';
@@ -29,6 +30,11 @@ export interface LocalStackOptions {
   readonly port?: number;
   /** Signing secrets accepted by the ingest. */
   readonly secrets: readonly string[];
+  /**
+   * The file the secrets came from (the dev secret file): read again when a signature matches none,
+   * so an endpoint registered or rotated with `npm run stripe:endpoint -- --local` needs no restart.
+   */
+  readonly secretsFile?: string;
   /** Resource name prefix. @default 'local' */
   readonly stage?: string;
   /** Use running emulators instead of starting them. */
@@ -128,6 +134,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       sqs,
       log,
       count,
+      ...(options.secretsFile ? { loadSecrets: fileSecrets(options.secretsFile) } : {}),
       decorateEnqueue: (enqueue) => chaos.wrapEnqueue(enqueue),
     });
     const worker = wireWorker({
@@ -180,6 +187,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stopAll();
     throw error;
   }
+}
+
+/** The dev secret file's secrets, newest first (the order the ingest tries them). */
+function fileSecrets(file: string) {
+  return async () => readDevSecrets(file).reverse();
 }
 
 function listen(server: Server, port: number): Promise<void> {

@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { registry } from '../functions/worker/actions';
 import { chaosFromEnv } from './chaos';
-import { localSecrets } from './dev-secret';
+import { DEV_SECRET_FILE, localSecrets } from './dev-secret';
 import { PortInUseError, startLocalStack, type LocalStack } from './stack';
 import { removeLocalStackFile, writeLocalStackFile } from './stack-file';
 
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const stack: LocalStack = await startLocalStack({
     port,
     secrets,
+    ...(generated ? { secretsFile: DEV_SECRET_FILE } : {}),
     dataDir: env.DATA_DIR ? resolve(env.DATA_DIR) : undefined,
     visibilityTimeoutSeconds: visibility,
     chaos: chaos.settings,

@@ -140,7 +140,7 @@ export async function runStripeEndpoint(argv: readonly string[], deps: StripeEnd
     const options = { url: target.url, stage: target.stage, dryRun: command.dryRun };
     const result = command.rotate ? await rotateEndpoint({ ...options, overlapMs: command.overlapMs }, endpointDeps) : await ensureEndpoint(options, endpointDeps);
     if (command.mode.kind === 'local' && !command.dryRun && storeChanged(result)) {
-      print('Note: npm start reads .local/dev-webhook-secret when it starts: restart it so that its ingest accepts the secrets stored now (npm run trigger signs with the newest already).');
+      print('Stored in .local/dev-webhook-secret: npm start reads it again on the next delivery no secret matches (unless it was started with STRIPE_WEBHOOK_SECRET, which wins).');
     }
     return succeeded(result) ? EXIT.ok : EXIT.failed;
   } catch (error) {

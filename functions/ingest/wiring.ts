@@ -11,7 +11,7 @@ import { MAX_MESSAGE_BYTES } from '../shared/resources';
 import { createIngestHandler, type IngestHandler } from './api-gateway';
 import { sqsEnqueue } from './enqueue';
 import type { Enqueue } from './receive-webhook';
-import { SecretCache, secretsManagerSecrets, staticSecrets } from './secrets';
+import { SecretCache, secretsManagerSecrets, staticSecrets, type SecretsLoader } from './secrets';
 
 export interface IngestParts {
   readonly config: IngestConfig;
@@ -20,6 +20,11 @@ export interface IngestParts {
   readonly secretsManager?: SecretsManagerClient;
   readonly log: Log;
   readonly count: Count;
+  /**
+   * Reads the signing secrets instead of the configured source, e.g. the local stack's secret file,
+   * which `npm run stripe:endpoint -- --local` rewrites: it is read again on a signature mismatch.
+   */
+  readonly loadSecrets?: SecretsLoader;
   /** Wraps the enqueue, e.g. with fault injection. */
   readonly decorateEnqueue?: (enqueue: Enqueue) => Enqueue;
   /** Called after every request, e.g. to flush metrics. */
@@ -43,7 +48,8 @@ export function wireIngest(parts: IngestParts): IngestHandler {
   });
 }
 
-function signingSecrets({ config, secretsManager, log }: IngestParts): SecretCache {
+function signingSecrets({ config, secretsManager, log, loadSecrets }: IngestParts): SecretCache {
+  if (loadSecrets) return new SecretCache(loadSecrets, { refreshMs: Number.POSITIVE_INFINITY, minRefreshMs: 1_000 });
   const source = config.secretSource;
   if (source.kind === 'env') return new SecretCache(staticSecrets(source.secrets), { refreshMs: Number.POSITIVE_INFINITY });
   if (!secretsManager) throw new ConfigError(['a Secrets Manager client is required to read STRIPE_WEBHOOK_SECRET_ARN']);

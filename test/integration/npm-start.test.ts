@@ -6,6 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../local/emulators';
+import { startStripeApiStandIn } from '../../local/stripe-api/server';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -28,6 +29,27 @@ async function waitForOutput(output: () => string, pattern: RegExp, timeoutMs = 
     if (match) return match;
     if (Date.now() > deadline) throw new Error(`No ${pattern} in:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A command as a user types it (`npm run <script> -- …`), run to its end; asynchronously, so a stand-in in this process can answer it. */
+async function runScript(script: string, args: readonly string[], env: Record<string, string>): Promise<{ status: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const status = await exitOf(child);
+  return { status, output };
+}
+
+async function eventStatus(port: number, eventId: string, expected: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const response = await fetch(`http://127.0.0.1:${port}/api/events/${eventId}`);
+    const body = (await response.json()) as Record<string, unknown>;
+    if (body.status === expected) return body;
+    if (Date.now() > deadline) throw new Error(`Event ${eventId} is ${JSON.stringify(body)}, not ${expected}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -80,6 +102,53 @@ describe('npm start', () => {
       child.kill('SIGKILL');
     }
   }, 90_000);
+
+  describe('a missed webhook, found by npm run backfill -- --local', () => {
+    async function missAndBackfill(env: Record<string, string>) {
+      const port = await freePort();
+      const { child, output } = startCli({ PORT: String(port), STRIPE_WEBHOOK_SECRET: '', ...env });
+      try {
+        await waitForOutput(output, /Ready in/);
+        const triggered = await runScript('scripts/trigger.ts', ['--undelivered', 'payment_intent.succeeded'], { PORT: String(port), STRIPE_WEBHOOK_SECRET: '', ...env });
+        expect(triggered.status).toBe(0);
+        const [, eventId] = triggered.output.match(/payment_intent\.succeeded (evt_\w+)/)!;
+        expect((await fetch(`http://127.0.0.1:${port}/api/events/${eventId}`)).status).toBe(404);
+
+        const backfilled = await runScript('scripts/backfill.ts', ['--local', '--since', '1h'], env);
+        expect(backfilled.output).toContain(`queued payment_intent.succeeded ${eventId}`);
+        expect(backfilled.output).toMatch(/1 queued\./);
+        expect(backfilled.status).toBe(0);
+        expect(await eventStatus(port, eventId!, 'completed')).toMatchObject({ source: 'backfill', attempts: 1 });
+
+        // A second run finds it in the ledger and queues nothing.
+        const again = await runScript('scripts/backfill.ts', ['--local', '--since', '1h'], env);
+        expect(again.output).toMatch(/1 already in the ledger, 0 queued\./);
+        return output();
+      } finally {
+        child.kill('SIGINT');
+        await exitOf(child);
+      }
+    }
+
+    it('with the Stripe API stand-in npm start runs', async () => {
+      const output = await missAndBackfill({});
+      expect(output).toMatch(/Stripe API http:\/\/127\.0\.0\.1:\d+ +\(stand-in/);
+      expect(output).toMatch(/stripe listen --events payment_intent\.succeeded,[a-z_.,]+ --forward-to localhost:\d+\/webhook/);
+    }, 120_000);
+
+    it('with an external stand-in given by STRIPE_API_BASE and STRIPE_API_KEY', async () => {
+      const apiKey = 'sk_test_external_standin_key_1234';
+      const external = await startStripeApiStandIn({ apiKeys: [apiKey] });
+      try {
+        const output = await missAndBackfill({ STRIPE_API_BASE: external.url, STRIPE_API_KEY: apiKey });
+        expect(output).toContain(`Stripe API ${external.url}  (STRIPE_API_BASE)`);
+        expect(external.requests.filter((request) => request.path === '/v1/events').length).toBeGreaterThanOrEqual(2);
+        expect(output).not.toContain(apiKey);
+      } finally {
+        await external.stop();
+      }
+    }, 120_000);
+  });
 
   it('names a busy port and how to change it', async () => {
     const blocker = createServer().listen(0, '127.0.0.1');

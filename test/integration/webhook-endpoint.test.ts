@@ -410,7 +410,7 @@ describe('npm run stripe:endpoint', () => {
 
     expect(code).toBe(0);
     expect(standIn.store.endpoints()).toEqual([expect.objectContaining({ url: 'http://localhost:4242/webhook', metadata: expect.objectContaining({ stage: 'local' }) })]);
-    expect(out).toMatch(/restart it/);
+    expect(out).toMatch(/reads it again/);
   });
 
   it('takes another URL with --url, and rotates with --rotate --overlap 0', async () => {
