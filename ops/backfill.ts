@@ -9,7 +9,7 @@ import type { StripeApi } from '../functions/shared/stripe-api';
 import { backfillQueue } from '../functions/reconcile/backfill-queue';
 import { stripeEventsLister } from '../functions/reconcile/events-api';
 import { dynamoJobStore } from '../functions/reconcile/job-store';
-import { runBackfillJob, type BackfillRequest, type JobResult } from '../functions/reconcile/jobs';
+import { runBackfillJob, type BackfillRequest, type JobResult, type JobStore } from '../functions/reconcile/jobs';
 import { ledgerLookup } from '../functions/reconcile/ledger-lookup';
 import type { ListedEvent, ReconcileProgress } from '../functions/reconcile/reconcile';
 import type { PipelineResources } from './stage';
@@ -19,6 +19,8 @@ export interface BackfillDeps {
   readonly db: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly resources: Pick<PipelineResources, 'queueUrl' | 'ledgerTableName' | 'stateTableName'>;
+  /** Where the scan's place is kept. @default the stage's state table */
+  readonly store?: JobStore;
   /** Told after each page. */
   readonly onPage?: (progress: ReconcileProgress, unseen: readonly ListedEvent[]) => void;
   /** @default Date.now */
@@ -38,7 +40,7 @@ export async function backfill(deps: BackfillDeps, options: BackfillOptions): Pr
   const now = deps.now ?? Date.now;
   const queued: BackfillReport['queued'][number][] = [];
   const result = await runBackfillJob(
-    dynamoJobStore(deps.db, deps.resources.stateTableName, now),
+    deps.store ?? dynamoJobStore(deps.db, deps.resources.stateTableName, now),
     {
       listEvents: stripeEventsLister(deps.api),
       knownEventIds: ledgerLookup(deps.db, deps.resources.ledgerTableName),
