@@ -51,7 +51,7 @@ async function showDetail(eventId) {
   $('detail-id').textContent = event.id;
   const fields = $('detail-fields');
   fields.replaceChildren();
-  for (const [name, value] of Object.entries({ type: event.type, status: event.status, attempts: event.attempts, 'last error': event.lastError ?? '—', received: event.receivedAt, processed: event.processedAt ?? '—' })) {
+  for (const [name, value] of Object.entries({ type: event.type, status: event.status, source: event.source ?? 'webhook', attempts: event.attempts, 'last error': event.lastError ?? '—', received: event.receivedAt, processed: event.processedAt ?? '—' })) {
     fields.append(Object.assign(document.createElement('dt'), { textContent: name }), Object.assign(document.createElement('dd'), { textContent: String(value) }));
   }
   $('detail-payload').textContent = event.payload ? JSON.stringify(event.payload, null, 2) : '(payload not kept: received before this server started)';
@@ -96,6 +96,20 @@ $('redrive').addEventListener('click', async () => {
   const { moved, failed } = await getJson('/api/dlq/redrive', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   const refused = failed.length > 0 ? ` ${failed.length} could not be moved: ${failed.map((failure) => `${failure.eventId} (${failure.reason})`).join(', ')}.` : '';
   $('redrive-result').textContent = `Moved ${moved} message${moved === 1 ? '' : 's'} back to the queue.${refused}`;
+  await refreshAll();
+});
+$('reconcile').addEventListener('click', async () => {
+  $('reconcile').disabled = true;
+  $('reconcile-result').textContent = 'Listing events from the Stripe API…';
+  try {
+    const { scanned, known, enqueued, queued } = await getJson('/api/reconcile', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const names = queued.map((event) => `${event.type} ${event.eventId}`).join(', ');
+    $('reconcile-result').textContent = `Listed ${scanned} event${scanned === 1 ? '' : 's'}: ${known} already in the ledger, ${enqueued} queued${enqueued > 0 ? ` (no webhook delivered them: ${names})` : ''}.`;
+  } catch (error) {
+    $('reconcile-result').textContent = `Reconcile failed: ${error.message}`;
+  } finally {
+    $('reconcile').disabled = false;
+  }
   await refreshAll();
 });
 $('filters').addEventListener('input', () => void refreshEvents());

@@ -1,10 +1,11 @@
 /**
  * The console in headless Chromium (Debian's, driven by playwright-core): it lists an event, shows its
- * detail and payload, and redrives the DLQ.
+ * detail and payload, redrives the DLQ, and reconciles with the Stripe API stand-in.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import type { LocalStack } from '../../local/stack';
+import { sampleEvent } from '../../local/sample-events';
 import { trigger } from '../../scripts/trigger';
 import { TEST_SECRET } from '../helpers/factories';
 import { eventually, getJson, startTestStack } from '../helpers/local-stack';
@@ -60,5 +61,23 @@ describe('console', () => {
     await page.click('#redrive');
     await page.locator('#redrive-result', { hasText: 'Moved 1 message' }).waitFor();
     await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOT ?? '/tmp/console.png'}` });
+  }, 60_000);
+
+  it('finds a missed webhook with "Reconcile now" and shows it done, from backfill', async () => {
+    const missed = sampleEvent('invoice.paid');
+    stack.stripeStandIn!.store.recordEvent(missed, { delivered: false });
+    const page = await browser.newPage();
+    await page.goto(`${stack.url}/console`);
+
+    await page.click('#reconcile');
+
+    await page.locator('#reconcile-result', { hasText: '1 queued' }).waitFor();
+    expect(await page.locator('#reconcile-result').textContent()).toContain(`invoice.paid ${missed.id}`);
+    await eventually(async () => ((await getJson(`${stack.url}/api/events/${missed.id}`)).body.status === 'completed' ? true : undefined));
+    await page.locator('#events tr', { hasText: missed.id }).click();
+    await page.locator('#detail-fields', { hasText: 'backfill' }).waitFor();
+
+    await page.click('#reconcile');
+    await page.locator('#reconcile-result', { hasText: '0 queued' }).waitFor();
   }, 60_000);
 });
