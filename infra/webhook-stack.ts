@@ -15,6 +15,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DEFAULT_SECRET_REFRESH_SECONDS } from '../functions/shared/config';
 import { SERVICE_NAME } from '../functions/shared/observability';
+import { SECRETS, secretName } from '../functions/shared/resources';
 import type { PipelineConfig } from './config';
 import { EventQueues } from './constructs/event-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
@@ -49,11 +50,11 @@ export class WebhookStack extends Stack {
     this.tables = new PipelineTables(this, 'Tables', { stage });
 
     this.signingSecret = new Secret(this, 'WebhookSigningSecret', {
-      secretName: `${stage}/stripe/webhook-signing-secrets`,
+      secretName: secretName(stage, SECRETS.signingSecrets),
       description: 'Stripe webhook signing secrets (whsec_…), comma-separated; put both while Stripe rolls one',
     });
     this.apiKeySecret = new Secret(this, 'StripeApiKey', {
-      secretName: `${stage}/stripe/api-key`,
+      secretName: secretName(stage, SECRETS.apiKey),
       description: 'Stripe restricted API key (rk_…): Events read for the reconcile and the ops tools; Webhook Endpoints write for npm run stripe:endpoint',
     });
     for (const secret of [this.signingSecret, this.apiKeySecret]) {

@@ -10,7 +10,7 @@ import { projectionKeys } from '../functions/shared/projection-keys';
 import type { StripeApi } from '../functions/shared/stripe-api';
 import { registry } from '../functions/worker/actions';
 import type { EventStatus } from '../functions/worker/ledger-rules';
-import { backfill, parseTime } from '../ops/backfill';
+import { assertHandledTypes, backfill, parseTime } from '../ops/backfill';
 import { listDeadLetters, moveDeadLetters } from '../ops/dead-letters';
 import { EVENT_STATUSES, eventSummary, getLedgerRecord, listLedgerEvents } from '../ops/ledger-reads';
 import { getAccountingLedger, getBalance, getCustomer, getProjection } from '../ops/projection-reads';
@@ -150,8 +150,13 @@ async function reconcileNow(deps: OpsDeps, request: { since?: unknown; types?: u
   } catch (error) {
     throw new HttpError(400, (error as Error).message);
   }
-  if (request.types !== undefined && (!Array.isArray(request.types) || !request.types.every((type) => typeof type === 'string' && registry.types.includes(type)))) {
-    throw new HttpError(400, `types must be an array of handled event types: ${registry.types.join(', ')}`);
+  if (request.types !== undefined && (!Array.isArray(request.types) || !request.types.every((type) => typeof type === 'string'))) {
+    throw new HttpError(400, 'types must be an array of event types');
+  }
+  try {
+    assertHandledTypes((request.types as string[] | undefined) ?? []);
+  } catch (error) {
+    throw new HttpError(400, (error as Error).message);
   }
   const report = await backfill(
     { api: deps.stripeApi, db: deps.db, sqs: deps.sqs, resources: deps.resources },

@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { StripeApi } from '../functions/shared/stripe-api';
+import { registry } from '../functions/worker/actions';
 import { backfillQueue } from '../functions/reconcile/backfill-queue';
 import { stripeEventsLister } from '../functions/reconcile/events-api';
 import { dynamoJobStore } from '../functions/reconcile/job-store';
@@ -73,4 +74,17 @@ export function parseTime(value: string, nowMs: number): number {
   const parsed = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? Date.parse(value.trim()) : Number.NaN;
   if (Number.isNaN(parsed)) throw new RangeError(`"${value}" is not a time: use a duration before now (90s, 30m, 72h, 7d) or an ISO time (2026-11-20T09:00:00Z)`);
   return Math.floor(parsed / 1000);
+}
+
+/**
+ * Refuses types no handler handles: a backfilled event of such a type would only be recorded as
+ * ignored.
+ *
+ * @throws RangeError naming them and listing the handled types
+ */
+export function assertHandledTypes(types: readonly string[]): void {
+  const unhandled = types.filter((type) => !registry.types.includes(type));
+  if (unhandled.length > 0) {
+    throw new RangeError(`Unknown --type ${unhandled.join(', ')}: no handler is registered for it, so a backfilled event would only be recorded as ignored. Handled types: ${registry.types.join(', ')}`);
+  }
 }

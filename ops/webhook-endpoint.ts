@@ -360,7 +360,7 @@ export function printConflict(endpoints: readonly Stripe.WebhookEndpoint[], prin
   }
 }
 
-export function formatChange(change: FieldChange): string {
+function formatChange(change: FieldChange): string {
   return `${change.field}: ${change.from} → ${change.to}`;
 }
 

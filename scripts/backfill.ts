@@ -16,7 +16,6 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { loadStripeApiConfig } from '../functions/shared/config';
 import { describeError } from '../functions/shared/errors';
 import { createStripeApi, type StripeApi } from '../functions/shared/stripe-api';
 import { registry } from '../functions/worker/actions';
@@ -25,8 +24,9 @@ import { STRIPE_EVENT_RETENTION_SECONDS } from '../functions/reconcile/windows';
 import { LOCAL_AWS } from '../local/emulators';
 import { localStripeApiConfig } from '../local/local-stripe-api';
 import { readLocalStackFile } from '../local/stack-file';
-import { backfill, parseTime, type BackfillReport } from '../ops/backfill';
-import { stageResources, type PipelineResources } from '../ops/stage';
+import { assertHandledTypes, backfill, parseTime, type BackfillReport } from '../ops/backfill';
+import { stageResources, stageStripeApi, type PipelineResources } from '../ops/stage';
+import { SECRETS, secretName } from '../functions/shared/resources';
 
 const USAGE = `Usage: npm run backfill -- (--stage <stage> [--region <region>] | --local) --since <72h | ISO time>
          [--until <time>] [--type <event type>]… [--undelivered-only] [--settle <10m>] [--dry-run] [--fresh]`;
@@ -69,10 +69,7 @@ export async function main(argv: readonly string[], print: (line: string) => voi
   const until = values.until === undefined ? undefined : parseTime(values.until, nowMs);
   if (until !== undefined && until <= since) throw new RangeError(`--until (${iso(until)}) must be after --since (${iso(since)})`);
   const types = values.type ?? [...registry.types];
-  const unhandled = types.filter((type) => !registry.types.includes(type));
-  if (unhandled.length > 0) {
-    throw new RangeError(`Unknown --type ${unhandled.join(', ')}: no handler is registered for it, so a backfilled event would only be recorded as ignored. Handled types: ${registry.types.join(', ')}`);
-  }
+  assertHandledTypes(types);
 
   const target = values.local ? await localTarget() : await stageTarget(values.stage!, values.region);
   try {
@@ -130,11 +127,7 @@ async function stageTarget(stage: string, region: string | undefined): Promise<T
   const sqs = new SQSClient(options);
   const db = new DynamoDBClient(options);
   const resources = await stageResources(sqs, stage);
-  // The key stays in the account: read from the stage's secret with the operator's own credentials.
-  const problems: string[] = [];
-  const config = loadStripeApiConfig({ STRIPE_API_KEY_SECRET_ARN: `${stage}/stripe/api-key`, STRIPE_API_BASE: process.env.STRIPE_API_BASE, STRIPE_READS_PER_SECOND: process.env.STRIPE_READS_PER_SECOND }, problems);
-  if (problems.length > 0) throw new RangeError(problems.join('; '));
-  const api = await createStripeApi(config, new SecretsManagerClient(options));
+  const api = await stageStripeApi(new SecretsManagerClient(options), secretName(stage, SECRETS.apiKey));
   return { api, db, sqs, resources, defaultSettleSeconds: 600 };
 }
 

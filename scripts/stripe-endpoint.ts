@@ -15,8 +15,7 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadStripeApiConfig } from '../functions/shared/config';
-import { ConfigError } from '../functions/shared/errors';
+import { redactSecrets } from '../functions/shared/errors';
 import { createStripeApi, type StripeApi } from '../functions/shared/stripe-api';
 import { localSecretStore } from '../local/dev-secret';
 import { localStripeApiConfig } from '../local/local-stripe-api';
@@ -24,6 +23,7 @@ import { readLocalStackFile } from '../local/stack-file';
 import { DEFAULT_OVERLAP_MS, formatDuration, parseDuration, rotateEndpoint, type RotationResult } from '../ops/endpoint-rotation';
 import { secretsManagerSecretStore, type SigningSecretStore } from '../ops/signing-secret-store';
 import { ensureEndpoint, type EnsureResult } from '../ops/webhook-endpoint';
+import { stageStripeApi } from '../ops/stage';
 
 const USAGE = `Usage: npm run stripe:endpoint -- (--stage <stage> [--region <region>] | --local) [--url <url>] [--rotate [--overlap <duration>]] [--dry-run]
 
@@ -162,15 +162,8 @@ async function stageTarget(command: StripeEndpointCommand, mode: { stage: string
   };
   try {
     const outputs = await stackOutputs(cloudFormation, mode.stage, mode.region);
-    const env = deps.env ?? process.env;
-    const problems: string[] = [];
-    const config = loadStripeApiConfig(
-      { STRIPE_API_KEY_SECRET_ARN: outputs.StripeApiKeySecretName, STRIPE_API_BASE: env.STRIPE_API_BASE, STRIPE_READS_PER_SECOND: env.STRIPE_READS_PER_SECOND },
-      problems,
-    );
-    if (problems.length > 0) throw new ConfigError(problems);
     return {
-      api: await createStripeApi(config, secretsManager),
+      api: await stageStripeApi(secretsManager, outputs.StripeApiKeySecretName, deps.env ?? process.env),
       store: secretsManagerSecretStore(secretsManager, outputs.WebhookSecretName),
       url: command.url ?? outputs.WebhookUrl,
       stage: mode.stage,
@@ -227,8 +220,7 @@ function storeChanged(result: EnsureResult | RotationResult): boolean {
 
 /** Anything shaped like a key or a signing secret is cut, whatever error carried it: a last guard, not the first. */
 function safeMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/\b(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9_*]+/g, '[redacted]');
+  return redactSecrets(error instanceof Error ? error.message : String(error));
 }
 
 function isWebUrl(text: string): boolean {

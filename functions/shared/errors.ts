@@ -119,6 +119,14 @@ export class StripeApiError extends PipelineError {
   }
 }
 
+/** Stripe secret and restricted keys (sk_live_…, rk_test_…) and webhook signing secrets (whsec_…). */
+const SECRET_PATTERN = /\b(?:[sr]k_(?:live|test)_|whsec_)[A-Za-z0-9_*]+/g;
+
+/** `text` with anything shaped like a Stripe key or signing secret cut out: a last guard before a message is shown or logged. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_PATTERN, '[redacted]');
+}
+
 /** Short, loggable description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

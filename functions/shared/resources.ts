@@ -112,6 +112,17 @@ export const STATE_TABLE: TableDefinition = {
   partitionKey: { name: 'key', type: 'S' },
 };
 
+/** The stage's secrets, named `<stage>/<name>`: the signing secrets the ingest reads, and the Stripe API key. */
+export const SECRETS = {
+  signingSecrets: { name: 'stripe/webhook-signing-secrets' },
+  apiKey: { name: 'stripe/api-key' },
+} as const;
+
+/** A stage secret's name, e.g. `secretName('prod', SECRETS.apiKey)` → `prod/stripe/api-key`. */
+export function secretName(stage: string, secret: { readonly name: string }): string {
+  return `${stage}/${secret.name}`;
+}
+
 /** Physical resource name for a stage, e.g. `resourceName('dev', QUEUES.events)` → `dev-stripe-events`. */
 export function resourceName(stage: string, resource: { readonly name: string }): string {
   return `${stage}-${resource.name}`;

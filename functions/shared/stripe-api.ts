@@ -11,7 +11,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import Stripe from 'stripe';
 import type { ApiKeySource, StripeApiConfig } from './config';
-import { StripeApiError } from './errors';
+import { StripeApiError, redactSecrets } from './errors';
 
 /** The API version the handlers are typed for: stripe-node's own. The endpoint is registered with it. */
 export const PINNED_API_VERSION: string = Stripe.API_VERSION;
@@ -108,14 +108,11 @@ function hostOptions(apiBase: string | undefined): { host?: string; port?: numbe
   return { host: url.hostname, port: url.port ? Number(url.port) : protocol === 'http' ? 80 : 443, protocol };
 }
 
-/** Keys look like sk_live_…, rk_test_…; anything shaped like one is cut from messages we pass on. */
-const KEY_PATTERN = /\b[sr]k_(?:live|test)_[A-Za-z0-9*]+/g;
-
 /** Any error from stripe-node as a StripeApiError that is safe to log. */
 export function translateStripeError(error: unknown, keyOrigin: string): StripeApiError {
   if (error instanceof StripeApiError) return error;
   const { statusCode, message, type } = error as { statusCode?: number; message?: string; type?: string };
-  const safe = (message ?? String(error)).replace(KEY_PATTERN, '[key]');
+  const safe = redactSecrets(message ?? String(error));
   if (statusCode === 401) {
     // Stripe's message quotes part of the key: it is dropped, cause and all.
     return new StripeApiError('key_refused', `Stripe refused the API key in ${keyOrigin} (401): put a valid secret or restricted key (sk_… or rk_…) there`, 401);
@@ -133,7 +130,7 @@ export function translateStripeError(error: unknown, keyOrigin: string): StripeA
  * The API key from where the configuration says it is. A missing, empty or placeholder value fails
  * with the command that fills it, and the key itself never appears in the message.
  */
-export async function loadStripeApiKey(source: ApiKeySource, secretsManager?: SecretsManagerClient): Promise<{ apiKey: string; keyOrigin: string }> {
+async function loadStripeApiKey(source: ApiKeySource, secretsManager?: SecretsManagerClient): Promise<{ apiKey: string; keyOrigin: string }> {
   if (source.kind === 'env') return { apiKey: source.key, keyOrigin: 'STRIPE_API_KEY' };
   const keyOrigin = `the secret ${secretName(source.secretId)}`;
   if (!secretsManager) throw new StripeApiError('key_missing', `A Secrets Manager client is needed to read ${keyOrigin}`);

@@ -31,7 +31,7 @@ export const invalidRequest = (status: number, message: string, extra: { code?: 
   new StripeErrorResponse(status, { type: 'invalid_request_error', message, ...extra });
 
 /** `sk_test_****abcd`: the key's kind and its last four characters, never more. */
-export function maskKey(key: string): string {
+function maskKey(key: string): string {
   const prefix = /^(?:sk|rk|pk)_(?:test|live)_/.exec(key)?.[0] ?? '';
   const rest = key.slice(prefix.length);
   // A short key would be given away whole by its last four characters.

@@ -2,17 +2,14 @@
  * The Events API (`GET /v1/events`, `GET /v1/events/{id}`) and the retrieval of the objects events
  * carry (`GET /v1/payment_intents/{id}` and the like), answered from what the store recorded.
  */
+import { MAX_TYPES_PER_REQUEST as MAX_TYPES } from '../../functions/reconcile/reconcile';
+import { STRIPE_EVENT_RETENTION_SECONDS } from '../../functions/reconcile/windows';
 import { invalidParam, resourceMissing } from './errors';
 import type { FormHash } from './form';
 import { PAGE_PARAMS, pageParams, paginate, type ListPage } from './list';
 import { integer, optionalBoolean, optionalString, optionalStringArray, rejectUnknown } from './params';
 import type { RouteContext } from './context';
 import type { RecordedEvent } from './store';
-
-/** Stripe keeps events for 30 days; older ones are neither listed nor retrievable. */
-export const EVENT_RETENTION_SECONDS = 30 * 86_400;
-
-const MAX_TYPES = 20;
 
 /** The collections whose objects can be retrieved, and the `object` value each holds. */
 export const OBJECT_COLLECTIONS: Readonly<Record<string, string>> = {
@@ -34,7 +31,7 @@ export const OBJECT_COLLECTIONS: Readonly<Record<string, string>> = {
 };
 
 const retained = (context: RouteContext) => {
-  const cutoff = Math.floor(context.now() / 1000) - EVENT_RETENTION_SECONDS;
+  const cutoff = Math.floor(context.now() / 1000) - STRIPE_EVENT_RETENTION_SECONDS;
   return (event: RecordedEvent) => event.created >= cutoff;
 };
 

@@ -10,7 +10,7 @@ export interface FormHash {
 }
 
 /** The decoded `key=value` pairs of a query string or form body, in order. */
-export function formPairs(text: string): [string, string][] {
+function formPairs(text: string): [string, string][] {
   const pairs: [string, string][] = [];
   for (const part of text.split('&')) {
     if (part === '') continue;
