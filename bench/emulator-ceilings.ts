@@ -27,7 +27,7 @@ export async function emulatorCeilings(endpoints: { sqs: string; dynamodb: strin
   const handler = registry.find('payment_intent.succeeded')!;
   const entry = () => {
     const event = sampleEvent('payment_intent.succeeded');
-    return { event: { id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' as const }, writes: handler(event).writes };
+    return { event: { id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' as const }, writes: handler.handle(event, { livemode: false, form: 'snapshot', source: 'webhook' }).writes };
   };
   const send = () => sqs.send(new SendMessageCommand({ QueueUrl: resources.queueUrl, MessageBody: JSON.stringify(sampleEvent('payment_intent.succeeded')) }));
   const single = () => {

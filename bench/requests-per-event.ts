@@ -130,14 +130,14 @@ export async function twoPhaseVersusAtomic(endpoints: { sqs: string; dynamodb: s
   };
 
   const atomic = await run('atomic commit (this product)', async (event) => {
-    await ledger.commit({ id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' }, handler(event).writes, { kind: 'direct' }, Date.now());
+    await ledger.commit({ id: event.id, type: event.type, created: event.created, livemode: false, source: 'webhook' }, handler.handle(event, { livemode: false, form: 'snapshot', source: 'webhook' }).writes, { kind: 'direct' }, Date.now());
   });
   const twoPhase = await run('two-phase: put in-progress, act, mark completed', async (event) => {
     const key = marshall({ eventId: event.id });
     await client.send(
       new PutItemCommand({ TableName: tables.ledgerTableName, Item: marshall({ eventId: event.id, status: 'in_progress' }), ConditionExpression: 'attribute_not_exists(eventId)' }),
     );
-    for (const write of handler(event).writes as StateWrite[]) {
+    for (const write of handler.handle(event, { livemode: false, form: 'snapshot', source: 'webhook' }).writes as StateWrite[]) {
       await client.send(
         new UpdateItemCommand({
           TableName: tables.projectionsTableName,

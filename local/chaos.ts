@@ -10,7 +10,6 @@
  *
  * A seeded generator makes a run repeatable (CHAOS_SEED).
  */
-import type Stripe from 'stripe';
 import { NotQueuedError } from '../functions/shared/errors';
 import type { Enqueue } from '../functions/ingest/receive-webhook';
 import type { Ledger } from '../functions/worker/ledger';
@@ -75,21 +74,27 @@ export class Chaos {
   wrapRegistry(registry: Registry): Registry {
     return {
       types: registry.types,
+      snapshotTypes: registry.snapshotTypes,
       find: (type) => {
         const handler = registry.find(type);
         if (this.settings.failTypes.includes(type)) {
-          return () => {
-            this.injected.failTypeFailures += 1;
-            throw new InjectedFault(`Injected fault: events of type ${type} fail (failTypes)`);
+          return {
+            handle: () => {
+              this.injected.failTypeFailures += 1;
+              throw new InjectedFault(`Injected fault: events of type ${type} fail (failTypes)`);
+            },
           };
         }
         if (!handler) return undefined;
-        return (event: Stripe.Event) => {
-          if (this.roll(this.settings.workerFailRate)) {
-            this.injected.workerFailures += 1;
-            throw new InjectedFault('Injected fault: the action failed');
-          }
-          return handler(event);
+        return {
+          ...handler,
+          handle: (event, context) => {
+            if (this.roll(this.settings.workerFailRate)) {
+              this.injected.workerFailures += 1;
+              throw new InjectedFault('Injected fault: the action failed');
+            }
+            return handler.handle(event, context);
+          },
         };
       },
     };
@@ -129,6 +134,7 @@ export function delegate(ledger: Ledger): Ledger {
     acquireLease: (...args) => ledger.acquireLease(...args),
     recordFailure: (...args) => ledger.recordFailure(...args),
     markDeadLettered: (...args) => ledger.markDeadLettered(...args),
+    doneStatus: (...args) => ledger.doneStatus(...args),
   };
 }
 

@@ -13,6 +13,7 @@ import { createDynamoDbClient, createSqsClient } from '../functions/shared/clien
 import { loadIngestConfig, loadWorkerConfig } from '../functions/shared/config';
 import { createStripeApi } from '../functions/shared/stripe-api';
 import type { Registry } from '../functions/worker/registry';
+import { stripeReads } from '../functions/worker/stripe-reads';
 import { wireWorker } from '../functions/worker/wiring';
 import type { PipelineResources } from '../ops/stage';
 import { Chaos, type ChaosSettings } from './chaos';
@@ -143,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log,
       count,
       ...(options.registry ? { registry: options.registry } : {}),
+      // Thin notifications and current objects are read from the same Stripe API the reconcile uses.
+      reads: stripeReads(async () => stripeApi),
       decorateRegistry: (registry) => chaos.wrapRegistry(registry),
       // Chaos outside the trace: a crash injected after a commit still shows the commit that happened.
       decorateLedger: (ledger) => chaos.wrapLedger(eventLog.traceLedger(ledger)),

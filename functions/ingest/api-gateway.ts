@@ -21,7 +21,7 @@ export function createIngestHandler(deps: IngestAdapterDeps): IngestHandler {
   return async (event) => {
     try {
       const received = await receiveWebhook(fromApiGatewayEvent(event), deps);
-      deps.log.info('Event queued', { eventId: received.id, eventType: received.type });
+      deps.log.info('Event queued', { eventId: received.id, eventType: received.type, form: received.form });
       deps.count('EventsQueued');
       return json(200, { received: true });
     } catch (error) {

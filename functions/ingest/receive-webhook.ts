@@ -1,13 +1,13 @@
 /**
- * The ingest core: a webhook request → a verified event on the queue.
+ * The ingest core: a webhook request → a verified event (snapshot or thin notification) on the queue.
  *
  * It returns only once SQS has accepted the message. Every other outcome is a thrown PipelineError,
  * which the API Gateway adapter maps to a status: BadRequestError → 4xx, anything else → 5xx so that
  * Stripe retries. Nothing here touches AWS directly; the queue and the secrets are passed in.
  */
-import type Stripe from 'stripe';
+import type { EventForm } from '../shared/envelope';
 import { MethodNotAllowedError, PayloadTooLargeError, SignatureVerificationError } from '../shared/errors';
-import { messageSize, snapshotMessage, type QueuedMessage } from '../shared/message';
+import { messageSize, snapshotMessage, thinMessage, type QueuedMessage } from '../shared/message';
 import { parseEvent, verifySignature } from './verify';
 import type { WebhookRequest } from './request';
 
@@ -30,7 +30,8 @@ export interface ReceiveDeps {
 
 export interface ReceivedEvent {
   readonly id: string;
-  readonly type: Stripe.Event['type'];
+  readonly type: string;
+  readonly form: EventForm;
 }
 
 export async function receiveWebhook(request: WebhookRequest, deps: ReceiveDeps): Promise<ReceivedEvent> {
@@ -42,13 +43,15 @@ export async function receiveWebhook(request: WebhookRequest, deps: ReceiveDeps)
   await verifyWithCurrentSecrets(request, deps, receivedAt);
   // Decoded once: parsed here, and queued as the message body.
   const body = request.body.toString('utf8');
-  const event = parseEvent(body);
-  const message = snapshotMessage(event, body, { source: 'webhook', receivedAt: new Date(receivedAt) });
+  const payload = parseEvent(body);
+  const arrival = { source: 'webhook', receivedAt: new Date(receivedAt) } as const;
+  const event = payload.form === 'snapshot' ? payload.event : payload.notification;
+  const message = payload.form === 'snapshot' ? snapshotMessage(payload.event, body, arrival) : thinMessage(payload.notification, body, arrival);
   const size = messageSize(Buffer.byteLength(body), message.attributes);
   if (size > deps.maxMessageBytes) throw tooLarge(size, deps.maxMessageBytes);
 
   await deps.enqueue(message);
-  return { id: event.id, type: event.type };
+  return { id: event.id, type: event.type, form: payload.form };
 }
 
 async function verifyWithCurrentSecrets(request: WebhookRequest, deps: ReceiveDeps, now: number): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Raw body + Stripe-Signature header + signing secrets → a verified Stripe event.
+ * Raw body + Stripe-Signature header + signing secrets → a verified Stripe event (snapshot or thin).
  *
  * The HMAC check itself is Stripe's (`Stripe.webhooks.signature.verifyHeader`); this module adds what a
  * production endpoint needs around it: several secrets during a roll, a tolerance that can never be 0,
@@ -7,7 +7,7 @@
  */
 import Stripe from 'stripe';
 import { InvalidEventError, SignatureVerificationError } from '../shared/errors';
-import { asStripeEvent } from '../shared/stripe-event';
+import { asStripePayload, type StripePayload } from '../shared/stripe-event';
 
 export interface VerifyOptions {
   /** Every secret currently valid for the endpoint; a signature from any one of them is accepted. */
@@ -26,12 +26,12 @@ const TOO_OLD_MESSAGE = 'Timestamp outside the tolerance zone';
  * Verifies the signature over the exact raw bytes, then parses and checks the event.
  *
  * @throws SignatureVerificationError when the header is missing, malformed, stale, from the future or matches no secret.
- * @throws InvalidEventError when a correctly signed body is not a Stripe snapshot event.
+ * @throws InvalidEventError when a correctly signed body is neither a snapshot event nor a thin notification.
  *
  * @example
- * const event = verifyStripeEvent(rawBody, headers['stripe-signature'], { secrets, toleranceSeconds: 300, now: Date.now() });
+ * const payload = verifyStripeEvent(rawBody, headers['stripe-signature'], { secrets, toleranceSeconds: 300, now: Date.now() });
  */
-export function verifyStripeEvent(rawBody: Buffer, signatureHeader: string | undefined, options: VerifyOptions): Stripe.Event {
+export function verifyStripeEvent(rawBody: Buffer, signatureHeader: string | undefined, options: VerifyOptions): StripePayload {
   verifySignature(rawBody, signatureHeader, options);
   return parseEvent(rawBody.toString('utf8'));
 }
@@ -82,15 +82,19 @@ export function verifySignature(rawBody: Buffer, signatureHeader: string | undef
   }
 }
 
-/** Parses the verified body, decoded as UTF-8. Only called after the signature matched, so the bytes are Stripe's. */
-export function parseEvent(body: string): Stripe.Event {
+/**
+ * Parses the verified body, decoded as UTF-8: a snapshot event, or a thin notification (signed the
+ * same way; stripe-node's parseEventNotification is this same check and parse). Only called after the
+ * signature matched, so the bytes are Stripe's.
+ */
+export function parseEvent(body: string): StripePayload {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     throw new InvalidEventError('Body is not valid JSON');
   }
-  const result = asStripeEvent(parsed);
+  const result = asStripePayload(parsed);
   if (typeof result === 'string') throw new InvalidEventError(`Not a Stripe event: ${result}`);
   return result;
 }

@@ -41,6 +41,21 @@ export interface WorkerConfig {
   readonly workerTimeoutSeconds: number;
   /** How long a ledger item is kept: must outlive Stripe's 30-day event retention and any replay. */
   readonly ledgerRetentionDays: number;
+  /** Which events the stage accepts (STRIPE_LIVEMODE, STRIPE_ACCOUNTS); the others are refused. */
+  readonly acceptance: Acceptance;
+  /**
+   * The Stripe API, to fetch what thin notifications name and the current objects handlers ask for.
+   * Absent when no key is configured: snapshot events need none.
+   */
+  readonly stripeApi?: StripeApiConfig;
+}
+
+/** Which events a stage accepts, by mode and account (functions/worker/acceptance.ts applies it). */
+export interface Acceptance {
+  /** Only events of this mode; undefined accepts both. */
+  readonly livemode?: boolean;
+  /** `all`, or the accounts accepted: `acct_…` ids, and `platform` for the platform's own events. */
+  readonly accounts: 'all' | readonly string[];
 }
 
 /** Where the Stripe API key comes from: the environment locally, Secrets Manager on AWS. */
@@ -126,6 +141,9 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     3650,
     problems,
   );
+  const acceptance = loadAcceptance(env, problems);
+  const hasApiKey = Boolean(env.STRIPE_API_KEY?.trim() || env.STRIPE_API_KEY_SECRET_ARN?.trim());
+  const stripeApi = hasApiKey ? loadStripeApiConfig(env, problems) : undefined;
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     endpoints: loadEndpoints(env),
@@ -134,7 +152,24 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     leaseSeconds,
     workerTimeoutSeconds,
     ledgerRetentionDays,
+    acceptance,
+    ...(stripeApi ? { stripeApi } : {}),
   };
+}
+
+/** `STRIPE_LIVEMODE` (`true`, `false`, or unset for both) and `STRIPE_ACCOUNTS` (`all`, or `platform` and `acct_…` ids, comma-separated). */
+function loadAcceptance(env: Env, problems: string[]): Acceptance {
+  const mode = env.STRIPE_LIVEMODE?.trim();
+  let livemode: boolean | undefined;
+  if (mode === 'true' || mode === 'false') livemode = mode === 'true';
+  else if (mode) problems.push(`STRIPE_LIVEMODE must be true (live events only), false (test events only) or unset (both), got "${mode}"`);
+  const list = env.STRIPE_ACCOUNTS?.trim() || 'all';
+  if (list === 'all') return { ...(livemode === undefined ? {} : { livemode }), accounts: 'all' };
+  const accounts = list.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const account of accounts) {
+    if (account !== 'platform' && !/^acct_[A-Za-z0-9]+$/.test(account)) problems.push(`STRIPE_ACCOUNTS entries must be "platform" or acct_… ids, got "${account}"`);
+  }
+  return { ...(livemode === undefined ? {} : { livemode }), accounts };
 }
 
 export const DEFAULT_SETTLE_SECONDS = 600;

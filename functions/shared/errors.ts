@@ -70,8 +70,18 @@ export class MalformedMessageError extends PipelineError {
 export class UnresolvedEventError extends PipelineError {
   readonly name = 'UnresolvedEventError';
   constructor(readonly eventId: string) {
-    super(`Event ${eventId} must be fetched from Stripe before it can be processed, and no Stripe API client is configured`);
+    super(`Thin event ${eventId} must be fetched from Stripe before it can be processed, and no Stripe API client is configured: set STRIPE_API_KEY (local) or the stage's api-key secret`);
   }
+}
+
+/** What Stripe's API returned for a thin event is not what the notification named. It fails, to be retried and then dead-lettered. */
+export class UnexpectedEventError extends PipelineError {
+  readonly name = 'UnexpectedEventError';
+}
+
+/** The event's livemode or account is not one this stage accepts (STRIPE_LIVEMODE, STRIPE_ACCOUNTS). It is kept in the DLQ, never done. */
+export class RefusedEventError extends PipelineError {
+  readonly name = 'RefusedEventError';
 }
 
 /** Another delivery of the same event holds a live lease: retry this one after the lease expires. */

@@ -7,14 +7,14 @@
  * (`Source`), and repeat the fields that tools need without parsing it (DLQ listings, selective
  * redrive by type or id).
  *
- * Format versions. `2` (this one) adds Format, Source and Kind. A message without a Format attribute
+ * Format versions. `2` (this one) adds Format, Source and Kind (snapshot or thin). A message without a Format attribute
  * is format 1, the only one before: a snapshot event from the webhook. The worker reads both, so
  * messages already on a queue or in the dead-letter queue during an upgrade are still processed.
  * SQS allows 10 attributes per message; format 2 uses at most 9 (with ForceReprocess).
  */
 import type { EventSource } from './envelope';
 import { MAX_MESSAGE_BYTES } from './resources';
-import type { SnapshotEventFields } from './stripe-event';
+import type { SnapshotEventFields, ThinNotification } from './stripe-event';
 
 export const MESSAGE_ATTRIBUTE = {
   format: 'Format',
@@ -32,8 +32,12 @@ export const MESSAGE_ATTRIBUTE = {
 /** The format the ways in write. */
 export const MESSAGE_FORMAT = '2';
 
-/** What the body holds. Each kind has its reader in the worker (functions/worker/read-message.ts). */
-export type MessageKind = 'snapshot';
+/**
+ * What the body holds: a snapshot event or a thin notification, as Stripe signed it. Each kind has its
+ * reader in the worker (functions/worker/read-message.ts). Messages Amazon EventBridge puts on the
+ * queue carry no attributes at all: the worker knows them by their body.
+ */
+export type MessageKind = 'snapshot' | 'thin';
 
 export type StringAttributes = Record<string, { DataType: 'String'; StringValue: string }>;
 
@@ -44,19 +48,30 @@ export interface QueuedMessage {
 
 const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value });
 
+type Arrival = { readonly source: EventSource; readonly receivedAt: Date };
+
 /** The message for a snapshot event whose JSON is `body`, received at `receivedAt`. */
-export function snapshotMessage(event: Pick<SnapshotEventFields, 'id' | 'type' | 'livemode' | 'api_version'>, body: string, arrival: { readonly source: EventSource; readonly receivedAt: Date }): QueuedMessage {
+export function snapshotMessage(event: Pick<SnapshotEventFields, 'id' | 'type' | 'livemode' | 'api_version'>, body: string, arrival: Arrival): QueuedMessage {
+  // SQS rejects empty attribute values; events older than 2014 have no api_version.
+  return message('snapshot', { ...event, apiVersion: event.api_version ?? 'none' }, body, arrival);
+}
+
+/** The message for a thin notification whose JSON is `body`. Thin events have no API version of their own. */
+export function thinMessage(notification: Pick<ThinNotification, 'id' | 'type' | 'livemode'>, body: string, arrival: Arrival): QueuedMessage {
+  return message('thin', { ...notification, apiVersion: 'none' }, body, arrival);
+}
+
+function message(kind: MessageKind, event: { id: string; type: string; livemode: boolean; apiVersion: string }, body: string, arrival: Arrival): QueuedMessage {
   return {
     body,
     attributes: {
       [MESSAGE_ATTRIBUTE.format]: attribute(MESSAGE_FORMAT),
-      [MESSAGE_ATTRIBUTE.kind]: attribute('snapshot' satisfies MessageKind),
+      [MESSAGE_ATTRIBUTE.kind]: attribute(kind),
       [MESSAGE_ATTRIBUTE.source]: attribute(arrival.source),
       [MESSAGE_ATTRIBUTE.eventId]: attribute(event.id),
       [MESSAGE_ATTRIBUTE.eventType]: attribute(event.type),
       [MESSAGE_ATTRIBUTE.livemode]: attribute(String(event.livemode)),
-      // SQS rejects empty attribute values; events older than 2014 have no api_version.
-      [MESSAGE_ATTRIBUTE.apiVersion]: attribute(event.api_version ?? 'none'),
+      [MESSAGE_ATTRIBUTE.apiVersion]: attribute(event.apiVersion),
       [MESSAGE_ATTRIBUTE.receivedAt]: attribute(arrival.receivedAt.toISOString()),
     },
   };

@@ -11,6 +11,7 @@
  */
 import {
   ConditionalCheckFailedException,
+  GetItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -173,6 +174,31 @@ export class DynamoLedger implements Ledger {
     );
   }
 
+  async doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({
+        TableName: this.options.ledgerTableName,
+        Key: marshall({ eventId: event.id }),
+        ConsistentRead: true,
+        ProjectionExpression: '#status, #thinEventId',
+        ExpressionAttributeNames: { '#status': 'status', '#thinEventId': 'thinEventId' },
+      }),
+    );
+    const item = Item ? (unmarshall(Item) as { status?: string; thinEventId?: string }) : undefined;
+    if (item?.status !== 'completed' && item?.status !== 'ignored') return undefined;
+    if (event.thinEventId && item.thinEventId !== event.thinEventId) {
+      // The thin notification of a change already done as a snapshot: keep its id beside the snapshot's.
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.options.ledgerTableName,
+          Key: marshall({ eventId: event.id }),
+          ...expression('SET #thinEventId = :thinEventId, #updatedAt = :nowIso', 'attribute_exists(#eventId)', { ':thinEventId': event.thinEventId, ':nowIso': new Date(now).toISOString() }),
+        }),
+      );
+    }
+    return item.status;
+  }
+
   /**
    * One conditional UpdateItem of the ledger item. Returns undefined when it was applied, or the item
    * as it was when the condition refused it.
@@ -267,9 +293,10 @@ export class DynamoLedger implements Ledger {
   /** Attributes every ledger write sets. `receivedAt` keeps the first value recorded. */
   private common(event: LedgerEvent): string {
     return (
-      '#type = :type, #created = :created, #livemode = :livemode, #source = :source, ' +
+      '#type = :type, #created = :created, #livemode = :livemode, #source = :source, #form = :form, ' +
       '#receivedAt = if_not_exists(#receivedAt, :receivedAt), #updatedAt = :nowIso, #expiresAt = :expiresAt' +
-      (event.account ? ', #account = :account' : '')
+      (event.account ? ', #account = :account' : '') +
+      (event.thinEventId ? ', #thinEventId = :thinEventId' : '')
     );
   }
 
@@ -279,7 +306,9 @@ export class DynamoLedger implements Ledger {
       ':created': event.created,
       ':livemode': event.livemode,
       ':source': event.source,
+      ':form': event.form ?? 'snapshot',
       ':account': event.account,
+      ':thinEventId': event.thinEventId,
       ':receivedAt': event.receivedAt ?? new Date(now).toISOString(),
       ':nowIso': new Date(now).toISOString(),
       ':expiresAt': Math.floor(now / 1000) + this.options.retentionDays * 86_400,

@@ -3,7 +3,7 @@
  * Runs once per container, during the init phase.
  */
 import type { Context, SQSEvent } from 'aws-lambda';
-import { createDynamoDbClient } from '../shared/clients';
+import { createDynamoDbClient, createSecretsManagerClient } from '../shared/clients';
 import { loadWorkerConfig } from '../shared/config';
 import { SERVICE_NAME, createObservability } from '../shared/observability';
 import { wireWorker } from './wiring';
@@ -14,6 +14,7 @@ const { logger, metrics, count } = createObservability(SERVICE_NAME.worker);
 const worker = wireWorker({
   config,
   db: createDynamoDbClient({ endpoint: config.endpoints.dynamodb }),
+  ...(config.stripeApi?.keySource.kind === 'secrets-manager' ? { secretsManager: createSecretsManagerClient({ endpoint: config.endpoints.secretsManager }) } : {}),
   log: logger,
   count,
   afterBatch: () => metrics.publishStoredMetrics(),

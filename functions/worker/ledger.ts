@@ -4,7 +4,7 @@
  * ledger-rules.ts; the DynamoDB adapter is dynamo-ledger.ts; decorators (fault injection, the local
  * stack's trace) implement this interface too.
  */
-import type { EventEnvelope, EventSource } from '../shared/envelope';
+import { formOf, type EventEnvelope, type EventForm, type EventSource } from '../shared/envelope';
 import type { ProjectionWrite } from './effects';
 import type { DirectClaim, EventStatus, HolderClaim, LeaseClaim, Claim } from './ledger-rules';
 
@@ -15,7 +15,11 @@ export interface LedgerEvent {
   readonly created: number;
   readonly livemode: boolean;
   readonly source: EventSource;
+  /** @default 'snapshot' */
+  readonly form?: EventForm;
   readonly account?: string;
+  /** The thin event folded into this snapshot event, when one was. */
+  readonly thinEventId?: string;
   /** When the pipeline received it (ISO 8601). */
   readonly receivedAt?: string;
 }
@@ -29,7 +33,9 @@ export interface LedgerRecord {
   readonly created?: number;
   readonly livemode?: boolean;
   readonly source?: EventSource;
+  readonly form?: EventForm;
   readonly account?: string;
+  readonly thinEventId?: string;
   readonly lastError?: string;
   readonly receivedAt?: string;
   readonly processedAt?: string;
@@ -84,6 +90,11 @@ export interface Ledger {
   recordFailure(event: LedgerEvent, error: string, claim: Claim, now: number): Promise<void>;
   /** Notes that the event's message is on its way to the dead-letter queue. Whatever the status. */
   markDeadLettered(event: LedgerEvent, receiveCount: number, now: number): Promise<void>;
+  /**
+   * The status when the event is already done (completed or ignored), read before anything costly
+   * (a Stripe API read) is spent on a duplicate. Records `event.thinEventId` on a done item that lacks it.
+   */
+  doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined>;
 }
 
 /** The ledger's view of an envelope. */
@@ -94,7 +105,9 @@ export function ledgerEventOf(envelope: EventEnvelope): LedgerEvent {
     created: envelope.created,
     livemode: envelope.livemode,
     source: envelope.source,
+    form: formOf(envelope),
     ...(envelope.account ? { account: envelope.account } : {}),
+    ...(envelope.thinEventId ? { thinEventId: envelope.thinEventId } : {}),
     ...(envelope.receivedAt ? { receivedAt: envelope.receivedAt } : {}),
   };
 }

@@ -5,14 +5,16 @@
  * the condition that it is not done yet.
  *
  * Anything unusual leaves the fast path: an unhandled type, an action with external effects, an
- * envelope that must be resolved first, a forced redo, a malformed message, an action that throws, or
+ * envelope that needs Stripe's API first (a thin notification, a current object), a refused event, a forced redo, a malformed message, an action that throws, or
  * a combined commit that fails for any reason (a duplicate, a stale write, throttling, a time-out).
  * Those events go through processEvent one by one, which handles each case.
  */
 import type { EventEnvelope } from '../shared/envelope';
 import { describeError } from '../shared/errors';
+import { refusalOf } from './acceptance';
 import type { Effects } from './effects';
 import { ledgerEventOf, type CommitEntry } from './ledger';
+import { needsStripeReads, prepareEvent } from './prepare-event';
 import { logEffects, type Outcome, type ProcessDeps } from './process-event';
 
 export interface BatchCandidate {
@@ -30,11 +32,13 @@ export async function commitTogether(candidates: readonly BatchCandidate[], deps
   const seen = new Set<string>();
   for (const { key, envelope } of candidates) {
     const handler = deps.registry.find(envelope.type);
-    if (!handler || envelope.content.kind !== 'snapshot' || seen.has(envelope.ledgerId)) continue;
+    if (!handler || needsStripeReads(envelope, handler, deps) || seen.has(envelope.ledgerId)) continue;
+    if (deps.acceptance && refusalOf(envelope, deps.acceptance)) continue;
     seen.add(envelope.ledgerId);
     let effects: Effects;
     try {
-      effects = handler(envelope.content.event);
+      const { event, context } = await prepareEvent(envelope, handler, deps);
+      effects = handler.handle(event, context);
     } catch {
       continue; // processEvent runs it again and records the failure.
     }

@@ -1,6 +1,7 @@
 /**
  * The worker core: one event envelope → its business effects, exactly once.
  *
+ * 0. An event the stage does not accept (mode, account) is refused: recorded as failed, never done.
  * 1. No handler for the type: record the event as ignored (not an error) and acknowledge it.
  * 2. Effects only in DynamoDB: one transaction writes them and marks the event completed.
  * 3. Effects outside DynamoDB as well: take a lease, run them with the ledger id as idempotency key,
@@ -11,18 +12,20 @@
  * event id), never on the SQS message id. Who may write when is the ledger's rules (ledger-rules.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type Stripe from 'stripe';
-import type { EventEnvelope, ReferenceContent } from '../shared/envelope';
-import { LeaseHeldError, UnresolvedEventError, describeError } from '../shared/errors';
+import type { Acceptance } from '../shared/config';
+import type { EventEnvelope } from '../shared/envelope';
+import { LeaseHeldError, RefusedEventError, describeError } from '../shared/errors';
 import type { Count, Log } from '../shared/observability';
+import { refusalOf } from './acceptance';
 import type { Effects } from './effects';
 import { ledgerEventOf, type CommitResult, type Ledger, type LedgerEvent } from './ledger';
 import type { Claim, DirectClaim, HolderClaim, LeaseClaim } from './ledger-rules';
+import { needsStripeReads, prepareEvent, type PrepareDeps } from './prepare-event';
 import type { Registry } from './registry';
 
 export type Outcome = 'completed' | 'ignored' | 'duplicate';
 
-export interface ProcessDeps {
+export interface ProcessDeps extends PrepareDeps {
   readonly ledger: Ledger;
   readonly registry: Registry;
   readonly log: Log;
@@ -32,8 +35,8 @@ export interface ProcessDeps {
   readonly leaseMs: number;
   /** @default crypto.randomUUID */
   readonly newLeaseOwner?: () => string;
-  /** Fetches the event an envelope only refers to (thin events). Without it such an envelope fails. */
-  readonly resolveEvent?: (reference: ReferenceContent) => Promise<Stripe.Event>;
+  /** Which events the stage accepts. @default all */
+  readonly acceptance?: Acceptance;
 }
 
 export interface DeliveryInfo {
@@ -43,8 +46,17 @@ export interface DeliveryInfo {
 
 export async function processEvent(envelope: EventEnvelope, delivery: DeliveryInfo, deps: ProcessDeps): Promise<Outcome> {
   const record = ledgerEventOf(envelope);
-  const context = { eventId: record.id, eventType: record.type, source: record.source };
+  const context = { eventId: record.id, eventType: record.type, source: record.source, form: record.form, ...(record.thinEventId ? { thinEventId: record.thinEventId } : {}) };
   const force = delivery.force ?? false;
+
+  const refusal = deps.acceptance && refusalOf(envelope, deps.acceptance);
+  if (refusal) {
+    deps.count('EventsRefused');
+    const error = new RefusedEventError(refusal);
+    await recordFailure(record, error, { kind: 'direct' }, deps, context);
+    throw error;
+  }
+
   const handler = deps.registry.find(envelope.type);
 
   if (!handler) {
@@ -59,8 +71,11 @@ export async function processEvent(envelope: EventEnvelope, delivery: DeliveryIn
   let failureClaim: Claim = commitClaim;
   let result: CommitResult;
   let effects: Effects;
+  // A duplicate of an event that is done costs no Stripe API read.
+  if (!force && needsStripeReads(envelope, handler, deps) && (await deps.ledger.doneStatus(record, deps.now()))) return duplicate(deps, context);
   try {
-    effects = handler(await eventOf(envelope, deps));
+    const { event, context: handlerContext } = await prepareEvent(envelope, handler, deps);
+    effects = handler.handle(event, handlerContext);
     if (effects.external) {
       const lease: LeaseClaim = { kind: 'lease', owner: (deps.newLeaseOwner ?? randomUUID)(), force };
       // Should the answer be lost, the lease may be ours: a failure then releases it, and nobody else's.
@@ -85,13 +100,6 @@ export async function processEvent(envelope: EventEnvelope, delivery: DeliveryIn
   logEffects(effects, deps, context);
   deps.count('EventsCompleted');
   return 'completed';
-}
-
-/** The Stripe event a handler runs on: carried by the envelope, or fetched for a reference. */
-export async function eventOf(envelope: EventEnvelope, deps: Pick<ProcessDeps, 'resolveEvent'>): Promise<Stripe.Event> {
-  if (envelope.content.kind === 'snapshot') return envelope.content.event;
-  if (!deps.resolveEvent) throw new UnresolvedEventError(envelope.content.eventId);
-  return deps.resolveEvent(envelope.content);
 }
 
 /** The handler's log lines, once its effects are committed. */

@@ -1,13 +1,17 @@
 /**
  * An SQS message on the event queue → the envelope the worker core sees. One reader per kind of body
- * (functions/shared/message.ts says what each attribute means); format 1 messages, written before the
- * format was versioned, are snapshot events from the webhook and are still read.
+ * (functions/shared/message.ts says what each attribute means):
+ * - format 2, written by the ingest and the backfill: a snapshot event or a thin notification;
+ * - no attributes, an Amazon EventBridge event from Stripe's partner source: `detail` is the Stripe
+ *   event, snapshot or thin, and AWS delivered it (there is no signature to check);
+ * - format 1, written before the format was versioned: a snapshot event from the webhook.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { snapshotEnvelope, type EventEnvelope, type EventSource } from '../shared/envelope';
+import Stripe from 'stripe';
+import { snapshotEnvelope, thinEnvelope, type EventEnvelope, type EventSource } from '../shared/envelope';
 import { MalformedMessageError } from '../shared/errors';
 import { MESSAGE_ATTRIBUTE, MESSAGE_FORMAT, type MessageKind } from '../shared/message';
-import { asStripeEvent } from '../shared/stripe-event';
+import { asStripeEvent, asStripePayload, asThinNotification } from '../shared/stripe-event';
 
 export type QueueRecord = Pick<SQSRecord, 'body' | 'messageId' | 'messageAttributes'>;
 
@@ -18,16 +22,24 @@ interface Arrival {
 
 const READERS: Readonly<Record<MessageKind, (record: QueueRecord, arrival: Arrival) => EventEnvelope>> = {
   snapshot: readSnapshot,
+  thin: readThin,
 };
 
+/** The sources a format 2 message may name; EventBridge messages carry no attributes. */
 const SOURCES: readonly EventSource[] = ['webhook', 'backfill'];
+
+/** The prefix of the partner event sources Stripe creates (`aws.partner/stripe.com/ed_…`). */
+const STRIPE_PARTNER_SOURCE = 'aws.partner/stripe.com/';
 
 /** @throws MalformedMessageError when the message is not one the pipeline wrote: it can never succeed. */
 export function readMessage(record: QueueRecord): EventEnvelope {
   const attribute = (name: string) => record.messageAttributes?.[name]?.stringValue;
   const receivedAt = attribute(MESSAGE_ATTRIBUTE.receivedAt);
   const format = attribute(MESSAGE_ATTRIBUTE.format);
-  if (format === undefined) return readSnapshot(record, { source: 'webhook', receivedAt });
+  if (format === undefined) {
+    const body = parseBody(record);
+    return isEventBridgeEvent(body) ? readEventBridge(record, body) : snapshotOf(record, body, { source: 'webhook', receivedAt });
+  }
   if (format !== MESSAGE_FORMAT) {
     throw new MalformedMessageError(`Message ${record.messageId} has format ${format}, which this worker does not read (it reads 1 and ${MESSAGE_FORMAT})`);
   }
@@ -41,13 +53,56 @@ export function readMessage(record: QueueRecord): EventEnvelope {
 
 /** The body is the raw snapshot event JSON that the ingest verified. */
 function readSnapshot(record: QueueRecord, arrival: Arrival): EventEnvelope {
-  let parsed: unknown;
+  return snapshotOf(record, parseBody(record), arrival);
+}
+
+/** The body is the raw thin notification JSON that the ingest verified. */
+function readThin(record: QueueRecord, arrival: Arrival): EventEnvelope {
+  const notification = asThinNotification(parseBody(record));
+  if (typeof notification === 'string') throw new MalformedMessageError(`Message ${record.messageId} is not a thin event notification: ${notification}`);
+  return thinEnvelope(notification, arrival);
+}
+
+/** An EventBridge event from Stripe's partner source; its `detail` is the Stripe event, snapshot or thin. */
+function readEventBridge(record: QueueRecord, body: EventBridgeEvent): EventEnvelope {
+  if (typeof body.source !== 'string' || !body.source.startsWith(STRIPE_PARTNER_SOURCE)) {
+    throw new MalformedMessageError(`Message ${record.messageId} is an EventBridge event from ${JSON.stringify(body.source)}, not from Stripe's partner event source (${STRIPE_PARTNER_SOURCE}…)`);
+  }
+  let detail: unknown;
   try {
-    parsed = JSON.parse(record.body);
+    // stripe-node's own unwrapping of a cloud provider's envelope (it takes `detail`).
+    detail = Stripe.webhooks.constructEventWithoutVerification(record.body);
+  } catch {
+    // stripe-node refuses a thin notification here; it is read below.
+    detail = body.detail;
+  }
+  const payload = asStripePayload(detail);
+  if (typeof payload === 'string') throw new MalformedMessageError(`Message ${record.messageId} is an EventBridge event whose detail is not a Stripe event: ${payload}`);
+  const arrival: Arrival = { source: 'eventbridge', ...(typeof body.time === 'string' ? { receivedAt: body.time } : {}) };
+  return payload.form === 'snapshot' ? snapshotEnvelope(payload.event, arrival) : thinEnvelope(payload.notification, arrival);
+}
+
+interface EventBridgeEvent {
+  readonly 'detail-type': unknown;
+  readonly source: unknown;
+  readonly time?: unknown;
+  readonly detail: unknown;
+}
+
+function isEventBridgeEvent(body: unknown): body is EventBridgeEvent {
+  return typeof body === 'object' && body !== null && 'detail' in body && 'detail-type' in body && 'source' in body;
+}
+
+function parseBody(record: QueueRecord): unknown {
+  try {
+    return JSON.parse(record.body);
   } catch {
     throw new MalformedMessageError(`Message ${record.messageId} is not JSON`);
   }
-  const event = asStripeEvent(parsed);
+}
+
+function snapshotOf(record: QueueRecord, body: unknown, arrival: Arrival): EventEnvelope {
+  const event = asStripeEvent(body);
   if (typeof event === 'string') throw new MalformedMessageError(`Message ${record.messageId} is not a Stripe event: ${event}`);
   return snapshotEnvelope(event, arrival);
 }

@@ -16,6 +16,7 @@ import { ledgerEventOf } from './ledger';
 import { commitTogether, type BatchCandidate } from './process-batch';
 import { processEvent, type Outcome, type ProcessDeps } from './process-event';
 import { readMessage } from './read-message';
+import { currentObjectsOfBatch } from './stripe-reads';
 
 export interface WorkerAdapterDeps extends ProcessDeps {
   /** The queue's maxReceiveCount: a failure on this receive sends the message to the dead-letter queue. */
@@ -36,16 +37,18 @@ interface Delivery {
 export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
   return async (event, context) => {
     try {
+      // The batch's events that ask for the same object's current state share one read of it.
+      const batchDeps: WorkerAdapterDeps = deps.reads ? { ...deps, currentObject: currentObjectsOfBatch(deps.reads, deps.now) } : deps;
       const deliveries = new Map(event.Records.map((record) => [record.messageId, delivery(record)]));
       // New events with DynamoDB-only effects commit together first; the rest go one by one below.
-      const committed = await commitTogether(batchCandidates(deliveries.values()), deps);
+      const committed = await commitTogether(batchCandidates(deliveries.values()), batchDeps);
       const handleRecord = async (record: SQSRecord): Promise<Outcome> => {
         const done = committed.get(record.messageId);
         if (done) return done;
         const { force, read } = deliveries.get(record.messageId)!;
         try {
           if ('error' in read) throw read.error;
-          return await processEvent(read.envelope, { force }, deps);
+          return await processEvent(read.envelope, { force }, batchDeps);
         } catch (error) {
           await noteIfDeadLettered(record, read, error, deps);
           throw error;

@@ -4,7 +4,9 @@
  * default is taken from one place (functions/shared/config.ts and resources.ts).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { WorkerConfig } from '../shared/config';
+import { createStripeApi, type StripeApi } from '../shared/stripe-api';
 import type { Count, Log } from '../shared/observability';
 import { QUEUES } from '../shared/resources';
 import { registry as referenceActions } from './actions';
@@ -12,6 +14,7 @@ import { DynamoLedger } from './dynamo-ledger';
 import type { Ledger } from './ledger';
 import type { Registry } from './registry';
 import { createWorkerHandler, type WorkerAdapterDeps, type WorkerHandler } from './sqs-batch';
+import { stripeReads, type StripeReads } from './stripe-reads';
 
 export interface WorkerParts {
   readonly config: WorkerConfig;
@@ -30,6 +33,10 @@ export interface WorkerParts {
   readonly now?: () => number;
   /** @default crypto.randomUUID */
   readonly newLeaseOwner?: () => string;
+  /** Reads the stage's API key secret on AWS (config.stripeApi from Secrets Manager). */
+  readonly secretsManager?: SecretsManagerClient;
+  /** Replaces the Stripe API reads, e.g. with fault injection. @default from config.stripeApi */
+  readonly reads?: StripeReads;
 }
 
 /** What the worker's adapter and core are given. */
@@ -41,6 +48,7 @@ export function workerDeps(parts: WorkerParts): WorkerAdapterDeps {
     retentionDays: config.ledgerRetentionDays,
   });
   const registry = parts.registry ?? referenceActions;
+  const reads = parts.reads ?? apiReads(parts);
   return {
     ledger: parts.decorateLedger ? parts.decorateLedger(ledger) : ledger,
     registry: parts.decorateRegistry ? parts.decorateRegistry(registry) : registry,
@@ -49,6 +57,8 @@ export function workerDeps(parts: WorkerParts): WorkerAdapterDeps {
     now: parts.now ?? Date.now,
     leaseMs: config.leaseSeconds * 1000,
     maxReceiveCount: QUEUES.maxReceiveCount,
+    acceptance: config.acceptance,
+    ...(reads ? { reads } : {}),
     ...(parts.newLeaseOwner ? { newLeaseOwner: parts.newLeaseOwner } : {}),
     ...(parts.afterBatch ? { afterBatch: parts.afterBatch } : {}),
   };
@@ -56,4 +66,22 @@ export function workerDeps(parts: WorkerParts): WorkerAdapterDeps {
 
 export function wireWorker(parts: WorkerParts): WorkerHandler {
   return createWorkerHandler(workerDeps(parts));
+}
+
+/**
+ * Stripe API reads when a key is configured. The client is made on the first read, and made again
+ * after a failure to make it (a key not put yet), so the worker starts without one and the events
+ * that need it retry until it is there.
+ */
+function apiReads({ config, secretsManager }: WorkerParts): StripeReads | undefined {
+  const apiConfig = config.stripeApi;
+  if (!apiConfig) return undefined;
+  let api: Promise<StripeApi> | undefined;
+  return stripeReads(() => {
+    api ??= createStripeApi(apiConfig, secretsManager).catch((error: unknown) => {
+      api = undefined;
+      throw error;
+    });
+    return api;
+  });
 }

@@ -7,16 +7,21 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type Stripe from 'stripe';
 import { createDynamoDbClient } from '../../functions/shared/clients';
 import { loadWorkerConfig } from '../../functions/shared/config';
-import { snapshotEnvelope } from '../../functions/shared/envelope';
-import { CommitConflictError, LeaseHeldError, UnresolvedEventError } from '../../functions/shared/errors';
+import { snapshotEnvelope, thinEnvelope } from '../../functions/shared/envelope';
+import { CommitConflictError, LeaseHeldError, StripeApiError, UnresolvedEventError } from '../../functions/shared/errors';
+import { createStripeApi } from '../../functions/shared/stripe-api';
 import { projectionKeys } from '../../functions/shared/projection-keys';
 import type { LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
 import { createRegistry, type Registry } from '../../functions/worker/registry';
 import { createWorkerHandler } from '../../functions/worker/sqs-batch';
+import { stripeReads, type StripeReads } from '../../functions/worker/stripe-reads';
 import { workerDeps, type WorkerParts } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
+import { localStripeApiConfig } from '../../local/local-stripe-api';
 import { sampleEvent } from '../../local/sample-events';
+import { thinNotificationFor } from '../../local/sample-thin-events';
+import { STANDIN_API_KEY, startStripeApiStandIn, type StripeApiStandIn } from '../../local/stripe-api/server';
 import { queryPartition } from '../../ops/table-reads';
 import { emulatorEndpoints, freshResources, getItem } from '../helpers/aws';
 import { formatOneAttributes, sqsRecord } from '../helpers/factories';
@@ -392,28 +397,87 @@ describe('worker', () => {
     });
   });
 
-  describe('an envelope that refers to an event instead of carrying it', () => {
-    const referring = (event: Stripe.Event) => ({ ...snapshotEnvelope(event, { source: 'webhook' }), content: { kind: 'reference' as const, eventId: event.id } });
+  describe('a thin notification, resolved through the Stripe API (the loopback stand-in)', () => {
+    let standIn: StripeApiStandIn;
+    let reads: StripeReads;
+    beforeAll(async () => {
+      standIn = await startStripeApiStandIn();
+      const api = await createStripeApi(localStripeApiConfig(standIn.url, {}));
+      reads = stripeReads(async () => api);
+    });
+    afterAll(() => standIn.stop());
 
-    it('runs the handler on the event the resolver fetches', async () => {
+    const thin = (event: Stripe.Event) => thinEnvelope(thinNotificationFor(event), { source: 'webhook' });
+    const readsOf = (id: string) => standIn.requests.filter((request) => request.path.endsWith(`/${id}`)).length;
+
+    it('is folded into the snapshot it names: the snapshot\'s handler runs once, whichever form comes first', async () => {
+      const { deps } = depsFor({ reads });
       const event = sampleEvent('payment_intent.succeeded');
-      const fetched: string[] = [];
-      const { deps } = depsFor();
-      const resolveEvent = async ({ eventId }: { eventId: string }) => {
-        fetched.push(eventId);
-        return event;
-      };
+      standIn.store.recordEvent(event);
+      const envelope = thin(event);
 
-      expect(await processEvent(referring(event), {}, { ...deps, resolveEvent })).toBe('completed');
+      expect(await processEvent(envelope, {}, deps)).toBe('completed');
+      expect(await processSnapshot(event, {}, deps)).toBe('duplicate');
+      expect(await processEvent(envelope, {}, deps)).toBe('duplicate');
 
-      expect(fetched).toEqual([event.id]);
-      expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded' });
+      expect(await projection(projectionKeys.payment(event.data.object.id))).toMatchObject({ status: 'succeeded', sourceEventId: event.id });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1, form: 'thin', thinEventId: envelope.thinEventId });
+      // The second thin delivery found the event done before reading anything from Stripe.
+      expect(readsOf(event.id)).toBe(1);
     });
 
-    it('fails, to be retried, when nothing can fetch it', async () => {
+    it('of a change already done as a snapshot is a duplicate that costs no API read, and its id is kept beside the snapshot\'s', async () => {
+      const { deps, count } = depsFor({ reads });
       const event = sampleEvent('payment_intent.succeeded');
-      await expect(processEvent(referring(event), {}, depsFor().deps)).rejects.toBeInstanceOf(UnresolvedEventError);
+      standIn.store.recordEvent(event);
+      expect(await processSnapshot(event, {}, deps)).toBe('completed');
+
+      const envelope = thin(event);
+      expect(await processEvent(envelope, {}, deps)).toBe('duplicate');
+
+      expect(readsOf(event.id)).toBe(0);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1, form: 'snapshot', thinEventId: envelope.thinEventId });
+      expect(count.totals.DuplicatesSkipped).toBe(1);
+    });
+
+    it('of an unhandled type is recorded as ignored without reading anything', async () => {
+      const { deps } = depsFor({ reads });
+      const notification = { ...thinNotificationFor(sampleEvent('customer.created')), type: 'v2.core.account.updated', snapshot_event: undefined };
+      expect(await processEvent(thinEnvelope(notification, { source: 'webhook' }), {}, deps)).toBe('ignored');
+      expect(await ledgerRecord(notification.id)).toMatchObject({ status: 'ignored', type: 'v2.core.account.updated', form: 'thin' });
+      expect(readsOf(notification.id)).toBe(0);
+    });
+
+    it('fails, to be retried, when no API key is configured', async () => {
+      const event = sampleEvent('payment_intent.succeeded');
+      await expect(processEvent(thin(event), {}, depsFor().deps)).rejects.toBeInstanceOf(UnresolvedEventError);
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('no Stripe API client') });
+    });
+
+    it('fails with a clear error, never done, when Stripe no longer has the event (404 past its 30 days)', async () => {
+      const event = sampleEvent('payment_intent.succeeded');
+      const failure = await processEvent(thin(event), {}, depsFor({ reads }).deps).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(StripeApiError);
+      expect(failure).toMatchObject({ failure: 'not_found' });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', lastError: expect.stringContaining('30 days') });
+      expect(await projection(projectionKeys.payment(event.data.object.id))).toBeUndefined();
+    });
+
+    it.each([
+      [401, 'key_refused'],
+      [500, 'unavailable'],
+    ] as const)('fails, to be retried, when Stripe answers %i, and completes once it answers again', async (status, failure) => {
+      const { deps } = depsFor({ reads });
+      const event = sampleEvent('payment_intent.succeeded');
+      standIn.store.recordEvent(event);
+      // stripe-node retries a 5xx twice itself: three answers make one failed read.
+      standIn.injectFault({ path: new RegExp(event.id), status, times: 3 });
+
+      await expect(processEvent(thin(event), {}, deps)).rejects.toMatchObject({ failure });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed' });
+      expect(JSON.stringify(await ledgerRecord(event.id))).not.toContain(STANDIN_API_KEY);
+
+      expect(await processEvent(thin(event), {}, deps)).toBe('completed');
     });
   });
 

@@ -1,6 +1,7 @@
 import { InvalidEventError, SignatureVerificationError } from '../../../functions/shared/errors';
 import { verifyStripeEvent } from '../../../functions/ingest/verify';
 import { sampleEvent } from '../../../local/sample-events';
+import { thinNotificationFor } from '../../../local/sample-thin-events';
 import { OTHER_SECRET, TEST_SECRET, signedBody } from '../../helpers/factories';
 
 const NOW_MS = 1_760_000_000_000;
@@ -8,7 +9,8 @@ const NOW_S = NOW_MS / 1000;
 const options = { secrets: [TEST_SECRET], toleranceSeconds: 300, now: NOW_MS };
 
 function verify(body: string, header: string | undefined, overrides: Partial<typeof options> = {}) {
-  return verifyStripeEvent(Buffer.from(body), header, { ...options, ...overrides });
+  const payload = verifyStripeEvent(Buffer.from(body), header, { ...options, ...overrides });
+  return { ...(payload.form === 'snapshot' ? payload.event : payload.notification), form: payload.form };
 }
 
 function reasonOf(action: () => unknown): string {
@@ -30,6 +32,18 @@ describe('verifyStripeEvent', () => {
     const verified = verify(body, header);
     expect(verified.id).toBe(event.id);
     expect(verified.type).toBe('payment_intent.succeeded');
+  });
+
+  it('accepts a correctly signed thin notification, signed the same way, and says it is thin', () => {
+    const thin = thinNotificationFor(event);
+    const { body, header } = signedBody(thin, { timestamp: NOW_S });
+    expect(verify(body, header)).toMatchObject({ id: thin.id, type: 'v1.payment_intent.succeeded', form: 'thin', snapshot_event: event.id });
+    expect(verify(body, header).form).not.toBe('snapshot');
+  });
+
+  it('refuses a thin notification with a bad signature like any other', () => {
+    const { body, header } = signedBody(thinNotificationFor(event), { secret: OTHER_SECRET, timestamp: NOW_S });
+    expect(reasonOf(() => verify(body, header))).toBe('no_match');
   });
 
   it('accepts a signature made with any of the configured secrets (rotation)', () => {
@@ -141,7 +155,8 @@ describe('verifyStripeEvent', () => {
     ['a JSON array', '[1,2,3]'],
     ['an object that is not an event', '{"object":"payment_intent","id":"pi_1"}'],
     ['an event without an id', '{"object":"event","type":"x","created":1,"livemode":false,"data":{"object":{}}}'],
-    ['a thin (v2) event', '{"object":"v2.core.event","id":"evt_1","type":"v1.billing.meter.error_report_triggered"}'],
+    ['a thin notification without its created time', '{"object":"v2.core.event","id":"evt_1","type":"v1.billing.meter.error_report_triggered","livemode":false}'],
+    ['a thin notification with a malformed type', '{"object":"v2.core.event","id":"evt_1","type":"Payment Succeeded","created":"2026-11-23T00:00:00Z","livemode":false}'],
   ])('rejects a correctly signed body that is %s', (_, body) => {
     const { header } = signedBody(body, { timestamp: NOW_S });
     expect(reasonOf(() => verify(body, header))).toBe('invalid_event');

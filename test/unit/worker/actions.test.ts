@@ -2,12 +2,13 @@
 import { projectionKeys } from '../../../functions/shared/projection-keys';
 import { registry } from '../../../functions/worker/actions';
 import type { Effects, EntryWrite, StateWrite } from '../../../functions/worker/effects';
+import type { HandlerContext } from '../../../functions/worker/registry';
 import { sampleEvent, type SampleEventType } from '../../../local/sample-events';
 
-function effectsOf(event: { type: string }): Effects {
+function effectsOf(event: { type: string; livemode?: boolean }, context: Partial<HandlerContext> = {}): Effects {
   const handler = registry.find(event.type);
   if (!handler) throw new Error(`no handler for ${event.type}`);
-  return handler(event as never);
+  return handler.handle(event as never, { livemode: event.livemode ?? false, form: 'snapshot', source: 'webhook', ...context });
 }
 
 const states = (effects: Effects) => effects.writes.filter((write): write is StateWrite => write.kind === 'state');
