@@ -160,7 +160,7 @@ async function reconcileNow(deps: OpsDeps, request: { since?: unknown; types?: u
   }
   const report = await backfill(
     { api: deps.stripeApi, db: deps.db, sqs: deps.sqs, resources: deps.resources },
-    { since, settleSeconds: 0, types: (request.types as string[] | undefined) ?? registry.types, undeliveredOnly: request.undeliveredOnly === true, dryRun: request.dryRun === true },
+    { since, settleSeconds: 0, types: (request.types as string[] | undefined) ?? registry.snapshotTypes, undeliveredOnly: request.undeliveredOnly === true, dryRun: request.dryRun === true },
   );
   const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
   return {

@@ -51,7 +51,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
 Try:  npm run trigger -- payment_intent.succeeded
       npm run trigger -- --undelivered payment_intent.succeeded && npm run backfill -- --local --since 1h
-  or: stripe listen --events ${registry.types.join(',')} --forward-to localhost:${stack.port}/webhook
+  or: stripe listen --events ${registry.snapshotTypes.join(',')} --forward-to localhost:${stack.port}/webhook
       (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
 `);
   if (Object.values(chaos.settings).some((value) => (Array.isArray(value) ? value.length > 0 : value))) {

@@ -83,8 +83,8 @@ export function parseTime(value: string, nowMs: number): number {
  * @throws RangeError naming them and listing the handled types
  */
 export function assertHandledTypes(types: readonly string[]): void {
-  const unhandled = types.filter((type) => !registry.types.includes(type));
+  const unhandled = types.filter((type) => !registry.snapshotTypes.includes(type));
   if (unhandled.length > 0) {
-    throw new RangeError(`Unknown --type ${unhandled.join(', ')}: no handler is registered for it, so a backfilled event would only be recorded as ignored. Handled types: ${registry.types.join(', ')}`);
+    throw new RangeError(`Unknown --type ${unhandled.join(', ')}: no handler is registered for it, so a backfilled event would only be recorded as ignored. Handled types: ${registry.snapshotTypes.join(', ')}`);
   }
 }

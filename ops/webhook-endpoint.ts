@@ -86,7 +86,7 @@ export function endpointDescription(stage: string): string {
 }
 
 export function desiredEndpoint(target: Pick<EndpointTarget, 'url' | 'stage' | 'types'>): DesiredEndpoint {
-  const types = [...new Set(target.types ?? registry.types)].sort();
+  const types = [...new Set(target.types ?? registry.snapshotTypes)].sort();
   // `*` would send every event type, and a new type Stripe adds would arrive before a handler exists.
   if (types.length === 0 || types.includes('*')) throw new Error('The endpoint needs the handled event types, listed one by one (never "*")');
   return {

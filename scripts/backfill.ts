@@ -68,7 +68,7 @@ export async function main(argv: readonly string[], print: (line: string) => voi
   const since = parseTime(values.since, nowMs);
   const until = values.until === undefined ? undefined : parseTime(values.until, nowMs);
   if (until !== undefined && until <= since) throw new RangeError(`--until (${iso(until)}) must be after --since (${iso(since)})`);
-  const types = values.type ?? [...registry.types];
+  const types = values.type ?? [...registry.snapshotTypes];
   assertHandledTypes(types);
 
   const target = values.local ? await localTarget() : await stageTarget(values.stage!, values.region);

@@ -70,7 +70,7 @@ export function wireReconcile(parts: ReconcileParts): ReconcileRun {
       },
       Math.floor(now() / 1000),
       config,
-      parts.types ?? registry.types,
+      parts.types ?? registry.snapshotTypes,
     );
     const { scanned, known, enqueued, pages } = result.progress;
     count(RECONCILE_METRIC.scanned, scanned);
