@@ -200,11 +200,13 @@ function toDeadLetter(message: Message): DeadLetter {
   let eventId = attributes[MESSAGE_ATTRIBUTE.eventId]?.StringValue;
   let type = attributes[MESSAGE_ATTRIBUTE.eventType]?.StringValue;
   if (!eventId || !type) {
-    // A message without attributes (sent by hand): read them from the body if it is an event.
+    // A message without attributes (from Amazon EventBridge, or sent by hand): read them from the
+    // Stripe event in the body, which EventBridge wraps in `detail`.
     try {
-      const parsed = JSON.parse(message.Body ?? '') as { id?: unknown; type?: unknown };
-      eventId ??= typeof parsed.id === 'string' ? parsed.id : undefined;
-      type ??= typeof parsed.type === 'string' ? parsed.type : undefined;
+      const parsed = JSON.parse(message.Body ?? '') as { id?: unknown; type?: unknown; detail?: { id?: unknown; type?: unknown } };
+      const event = typeof parsed.detail === 'object' && parsed.detail !== null ? parsed.detail : parsed;
+      eventId ??= typeof event.id === 'string' ? event.id : undefined;
+      type ??= typeof event.type === 'string' ? event.type : undefined;
     } catch {
       // Not JSON: listed as unknown.
     }

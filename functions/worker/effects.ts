@@ -11,6 +11,18 @@
  * is skipped and the event still completes. Limits: two events for one object created in the same
  * second with the same rank are applied in arrival order; and the rule compares events, not the
  * object's history, so a state Stripe reached without an event we handle is not known here.
+ *
+ * Current state (when it matters, fetch the object). A handler may ask for the object's current state
+ * (registry.ts, `currentObject`); the worker fetches it only when an API key is configured.
+ * - With a key: the handler projects the fetched object, versioned `currentStateVersion`: the second
+ *   of the fetch with the highest rank (99). It wins over every event created up to that second and
+ *   over earlier fetches, so whatever order events arrive in, the stored state is the newest state
+ *   fetched: what Stripe held when the last event was processed. Same-second ties stop mattering.
+ *   What remains: an event created in the very second of a fetch, after it, loses to that fetch until
+ *   the next event of the object is processed (and fetches again); and the clocks of the workers
+ *   that fetch must agree to within a second.
+ * - Without a key: the default rule above decides (created second, then rank); ties of equal rank in
+ *   one second fall to arrival order.
  */
 export type AttributeValue = string | number | boolean | null | undefined | readonly AttributeValue[] | { readonly [key: string]: AttributeValue };
 export type Attributes = { readonly [name: string]: AttributeValue };
@@ -68,6 +80,14 @@ export interface Effects {
 /** The default state version: the event's creation second, then its rank within that second (0–99). */
 export function stateVersion(event: { readonly created: number }, rank: number): number {
   return event.created * 100 + rank;
+}
+
+/** The highest version a fetch can carry, so that an object's fetched state outranks every event of its second. */
+const CURRENT_STATE_RANK = 99;
+
+/** The version of a state projected from an object fetched at `fetchedAt` (epoch ms): newer than any event created up to that second. */
+export function currentStateVersion(current: { readonly fetchedAt: number }): number {
+  return stateVersion({ created: Math.floor(current.fetchedAt / 1000) }, CURRENT_STATE_RANK);
 }
 
 export function stateWrite(key: ItemKey, version: number, attributes: Attributes): StateWrite {

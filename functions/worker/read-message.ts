@@ -83,14 +83,14 @@ function readEventBridge(record: QueueRecord, body: EventBridgeEvent): EventEnve
 }
 
 interface EventBridgeEvent {
-  readonly 'detail-type': unknown;
   readonly source: unknown;
   readonly time?: unknown;
   readonly detail: unknown;
 }
 
 function isEventBridgeEvent(body: unknown): body is EventBridgeEvent {
-  return typeof body === 'object' && body !== null && 'detail' in body && 'detail-type' in body && 'source' in body;
+  // A Stripe event has neither field; every EventBridge event has both.
+  return typeof body === 'object' && body !== null && 'detail' in body && 'source' in body;
 }
 
 function parseBody(record: QueueRecord): unknown {

@@ -92,6 +92,16 @@ describe('dead letters', () => {
       expect(await receiveAll(sqs, resources.deadLetterQueueUrl)).toHaveLength(0);
     });
 
+    it('selects an Amazon EventBridge delivery (no attributes) by the Stripe event inside it, and moves it unchanged', async () => {
+      const event = sampleEvent('charge.refunded');
+      const body = JSON.stringify({ version: '0', id: 'eb-1', 'detail-type': event.type, source: 'aws.partner/stripe.com/ed_test_1', time: new Date().toISOString(), detail: event });
+      await sqs.send(new SendMessageCommand({ QueueUrl: resources.deadLetterQueueUrl, MessageBody: body }));
+
+      expect(await move({ filter: { type: 'charge.refunded' }, dryRun: true })).toMatchObject({ matched: [expect.objectContaining({ eventId: event.id, type: 'charge.refunded' })] });
+      expect(await move({ filter: { eventIds: [event.id] } })).toMatchObject({ moved: 1, notFound: [] });
+      expect((await receiveAll(sqs, resources.queueUrl)).map((message) => message.Body)).toEqual([body]);
+    });
+
     it('reports a message SQS refuses, and leaves it in the dead-letter queue visible at once', async () => {
       // A target that takes nothing over 2 KB refuses the large event and takes the small one.
       const { QueueUrl: smallQueue } = await sqs.send(new CreateQueueCommand({ QueueName: `${resources.ledgerTableName}-small`, Attributes: { MaximumMessageSize: '2048' } }));

@@ -11,6 +11,7 @@ import { MESSAGE_ATTRIBUTE } from '../../functions/shared/message';
 import { MAX_MESSAGE_BYTES } from '../../functions/shared/resources';
 import { LOCAL_AWS, freePort } from '../../local/emulators';
 import { sampleEvent } from '../../local/sample-events';
+import { sampleMeterErrorReport } from '../../local/sample-thin-events';
 import { freshResources, receiveAll, testClients } from '../helpers/aws';
 import { OTHER_SECRET, TEST_SECRET, httpApiEvent, restApiEvent, signedBody, signedHttpApiEvent } from '../helpers/factories';
 import { recordingCount, recordingLog } from '../helpers/recorders';
@@ -39,6 +40,23 @@ describe('ingest handler (API Gateway → SQS)', () => {
     });
     return { handler, log, count };
   }
+
+  it('answers 200 to a correctly signed thin notification and queues it byte for byte, marked thin', async () => {
+    const { handler, log } = handlerFor();
+    const { notification } = sampleMeterErrorReport();
+    const request = signedHttpApiEvent(notification);
+
+    const response = await handler(request);
+
+    expect(response.statusCode).toBe(200);
+    const [message] = await receiveAll(sqs, queueUrl);
+    expect(message!.Body).toBe(request.body);
+    const attributes = message!.MessageAttributes!;
+    expect(attributes[MESSAGE_ATTRIBUTE.kind]?.StringValue).toBe('thin');
+    expect(attributes[MESSAGE_ATTRIBUTE.eventId]?.StringValue).toBe(notification.id);
+    expect(attributes[MESSAGE_ATTRIBUTE.eventType]?.StringValue).toBe('v1.billing.meter.error_report_triggered');
+    expect(log.entries).toContainEqual(expect.objectContaining({ message: 'Event queued', attributes: expect.objectContaining({ form: 'thin' }) }));
+  });
 
   it('answers 200 {"received":true} and queues the exact raw body with its attributes', async () => {
     const { handler, count } = handlerFor();

@@ -5,12 +5,14 @@
 import { createRegistry } from '../registry';
 import { accountingHandlers } from './accounting';
 import { balanceHandlers } from './balance';
-import { billingHandlers } from './billing';
 import { checkoutHandlers } from './checkout';
 import { disputeHandlers } from './disputes';
+import { invoiceHandlers } from './invoices';
+import { meterHandlers } from './meters';
 import { paymentMethodHandlers } from './payment-methods';
 import { paymentHandlers } from './payments';
 import { refundHandlers } from './refunds';
+import { subscriptionHandlers } from './subscriptions';
 
 export const registry = createRegistry(
   paymentHandlers,
@@ -19,6 +21,8 @@ export const registry = createRegistry(
   refundHandlers,
   balanceHandlers,
   checkoutHandlers,
-  billingHandlers,
+  subscriptionHandlers,
+  invoiceHandlers,
   accountingHandlers,
+  meterHandlers,
 );

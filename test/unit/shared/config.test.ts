@@ -58,6 +58,7 @@ describe('loadWorkerConfig', () => {
   it('reads the tables and defaults', () => {
     expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p' })).toEqual({
       endpoints: {},
+      acceptance: { accounts: 'all' },
       ledgerTableName: 'l',
       projectionsTableName: 'p',
       leaseSeconds: 60,
@@ -74,6 +75,22 @@ describe('loadWorkerConfig', () => {
   it('accepts a lease as long as the worker timeout, and longer', () => {
     expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEASE_SECONDS: '60', WORKER_TIMEOUT_SECONDS: '60' }).leaseSeconds).toBe(60);
     expect(loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', LEASE_SECONDS: '120', WORKER_TIMEOUT_SECONDS: '60' }).leaseSeconds).toBe(120);
+  });
+
+  it('reads which events the stage accepts, and a Stripe API only when a key is configured', () => {
+    const base = { LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p' };
+    expect(loadWorkerConfig({ ...base, STRIPE_LIVEMODE: 'true', STRIPE_ACCOUNTS: 'platform, acct_1Abc' }).acceptance).toEqual({ livemode: true, accounts: ['platform', 'acct_1Abc'] });
+    expect(loadWorkerConfig({ ...base, STRIPE_LIVEMODE: 'false' }).acceptance).toEqual({ livemode: false, accounts: 'all' });
+    expect(loadWorkerConfig(base).stripeApi).toBeUndefined();
+    expect(loadWorkerConfig({ ...base, STRIPE_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:1:secret:prod/stripe/api-key-AbCdEf' }).stripeApi).toMatchObject({
+      keySource: { kind: 'secrets-manager' },
+      readsPerSecond: 10,
+    });
+  });
+
+  it('refuses a mode or an account list it cannot read, naming the variable', () => {
+    const problems = problemsOf(() => loadWorkerConfig({ LEDGER_TABLE_NAME: 'l', PROJECTIONS_TABLE_NAME: 'p', STRIPE_LIVEMODE: 'live', STRIPE_ACCOUNTS: 'acct_1,everyone' }));
+    expect(problems).toEqual([expect.stringContaining('STRIPE_LIVEMODE must be true'), expect.stringContaining('STRIPE_ACCOUNTS entries must be "platform" or acct_… ids, got "everyone"')]);
   });
 
   it('refuses a ledger retention shorter than Stripe keeps events', () => {
