@@ -6,7 +6,7 @@
  */
 import type Stripe from 'stripe';
 import { formOf, type EventEnvelope } from '../shared/envelope';
-import { UnexpectedEventError, UnresolvedEventError } from '../shared/errors';
+import { StripeApiError, UnexpectedEventError, UnresolvedEventError } from '../shared/errors';
 import { asStripeEvent } from '../shared/stripe-event';
 import type { CurrentObject, HandlerContext, ObjectRef, RegisteredHandler } from './registry';
 import type { StripeReads } from './stripe-reads';
@@ -43,8 +43,22 @@ export async function prepareEvent(envelope: EventEnvelope, handler: RegisteredH
     ...(relatedObject === undefined ? {} : { relatedObject }),
   };
   const ref = handler.currentObject && deps.currentObject ? handler.currentObject(event) : undefined;
-  if (!ref) return { event, context: base };
-  return { event, context: { ...base, current: await deps.currentObject!(ref, envelope.account) } };
+  const current = ref ? await currentOrNone(deps.currentObject!(ref, envelope.account)) : undefined;
+  return { event, context: current ? { ...base, current } : base };
+}
+
+/**
+ * The current object, or none when Stripe's API does not know it (404): a local stand-in receiving
+ * events from real Stripe, say. The handler then projects the payload under the version rule, as
+ * without an API key. Any other failure (401, 429, 5xx) fails the event, to be retried.
+ */
+async function currentOrNone(read: Promise<CurrentObject>): Promise<CurrentObject | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (error instanceof StripeApiError && error.failure === 'not_found') return undefined;
+    throw error;
+  }
 }
 
 async function resolve(envelope: EventEnvelope, deps: PrepareDeps): Promise<{ event: PreparedEvent['event']; relatedObject?: unknown }> {
