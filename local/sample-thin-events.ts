@@ -94,3 +94,14 @@ export function sampleMeterErrorReport(options: { readonly created?: Date; reado
   } as unknown as MeterErrorReportEvent;
   return { notification, event, relatedObject: meter };
 }
+
+/** The thin-only types (no snapshot form) the trigger command can send, each making a fresh sample. */
+export const THIN_ONLY_SAMPLES = {
+  'v1.billing.meter.error_report_triggered': (): ThinSample<MeterErrorReportEvent> => sampleMeterErrorReport(),
+} as const;
+
+export type ThinOnlySampleType = keyof typeof THIN_ONLY_SAMPLES;
+
+export function isThinOnlySampleType(type: string): type is ThinOnlySampleType {
+  return Object.hasOwn(THIN_ONLY_SAMPLES, type);
+}

@@ -50,9 +50,13 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Data      ${env.DATA_DIR ? `DynamoDB kept in ${resolve(env.DATA_DIR)}` : 'in memory (set DATA_DIR to keep it)'}
 
 Try:  npm run trigger -- payment_intent.succeeded
+      npm run trigger -- --thin payment_intent.succeeded               (a thin notification; the worker fetches the event)
+      npm run trigger -- --via eventbridge payment_intent.succeeded    (as an Amazon EventBridge destination delivers it)
       npm run trigger -- --undelivered payment_intent.succeeded && npm run backfill -- --local --since 1h
   or: stripe listen --events ${registry.snapshotTypes.join(',')} --forward-to localhost:${stack.port}/webhook
-      (then start with STRIPE_WEBHOOK_SECRET=<the whsec_ it prints>)
+      stripe listen --all-thin --forward-to localhost:${stack.port}/webhook
+      (thin events need their own listen: the CLI keeps snapshot and thin events apart. Then start with
+      STRIPE_WEBHOOK_SECRET=<the whsec_ each prints>, comma-separated if they differ)
 `);
   if (Object.values(chaos.settings).some((value) => (Array.isArray(value) ? value.length > 0 : value))) {
     console.log(`Chaos is ON: ${JSON.stringify(stack.chaos.current)}\n`);

@@ -5,33 +5,72 @@
  *   --count N        events of each type (default 1)
  *   --duplicates K   send each event K times, as Stripe's retries would (default 1)
  *   --shuffle        send in random order (Stripe does not guarantee order)
+ *   --thin           send each event as Stripe's thin notification (`v1.<type>`, object v2.core.event),
+ *                    which names the event instead of carrying it: the worker fetches it from the Stripe
+ *                    API stand-in, where it is recorded first
+ *   --via WAY        webhook (default): a signed POST to the webhook; eventbridge: the event goes
+ *                    straight on the running npm start's queue, as an Amazon EventBridge event
+ *                    destination delivers it (no signature, no message attributes)
  *   --url URL        endpoint (default http://localhost:$PORT/webhook, PORT 4242)
  *   --undelivered    record the events in the Stripe API stand-in without delivering them: missed
  *                    webhooks, for `npm run backfill -- --local` to find
  *   --list           print the supported types
  *
+ * A type is a snapshot type of --list, its thin form (`v1.payment_intent.succeeded` is
+ * `--thin payment_intent.succeeded`), or a thin-only type (`v1.billing.meter.error_report_triggered`),
+ * which is always sent thin.
+ *
  * Every event is also recorded in the Stripe API stand-in that `npm start` runs (or the one
- * STRIPE_API_BASE names), as Stripe records every event it creates, so the Events API lists it.
+ * STRIPE_API_BASE names), as Stripe records every event it creates, so the Events API lists it (and
+ * `/v2/core/events/{id}` answers a thin one).
  */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { parseArgs } from 'node:util';
 import Stripe from 'stripe';
 import { devSecret } from '../local/dev-secret';
+import { LOCAL_AWS } from '../local/emulators';
+import { eventBridgeEventFor } from '../local/eventbridge-event';
 import { shuffle } from '../local/random';
 import { recordAtStandIn, type StandInTarget } from '../local/standin-recorder';
 import { readLocalStackFile } from '../local/stack-file';
-import { SAMPLE_OBJECTS, isSampleEventType, sampleEvent } from '../local/sample-events';
+import { SAMPLE_OBJECTS, isSampleEventType, sampleEvent, type SampleEventType } from '../local/sample-events';
+import { THIN_ONLY_SAMPLES, isThinOnlySampleType, thinNotificationFor, type ThinOnlySampleType } from '../local/sample-thin-events';
+import { STANDIN_API_KEY } from '../local/stripe-api/server';
 import { parseSecretList } from '../functions/shared/config';
+import type { ThinNotification } from '../functions/shared/stripe-event';
 
-interface Delivery {
+/** How an event reaches the pipeline. */
+export type Way = 'webhook' | 'eventbridge';
+export const WAYS: readonly Way[] = ['webhook', 'eventbridge'];
+
+/** One event as the trigger sent it. */
+export interface TriggeredEvent {
+  /** The id of what was delivered: the snapshot event's, or the thin notification's. */
   readonly id: string;
+  /** Its type as delivered: `payment_intent.succeeded`, or `v1.payment_intent.succeeded` when thin. */
   readonly type: string;
-  readonly body: string;
+  readonly form: 'snapshot' | 'thin';
+  readonly way: Way;
+  /** The id the ledger keys it on: the snapshot event's (a thin notification that names one is folded into it), else the notification's. */
+  readonly ledgerId: string;
 }
 
 export interface TriggerResult {
+  /** Deliveries made, duplicates included: webhook POSTs and queued EventBridge messages. */
   readonly sent: number;
+  /** What the webhook answered, per status (webhook deliveries only). */
   readonly byStatus: Record<number, number>;
+  /** EventBridge messages put on the queue. */
+  readonly queued: number;
+  /** The ledger ids of the events, in the order built: what to look up in /api/events/{id}. */
   readonly eventIds: readonly string[];
+  readonly events: readonly TriggeredEvent[];
+}
+
+/** The running stack's event queue, for `--via eventbridge`. */
+export interface QueueTarget {
+  readonly sqsEndpoint: string;
+  readonly queueUrl: string;
 }
 
 export interface TriggerOptions {
@@ -39,59 +78,173 @@ export interface TriggerOptions {
   readonly count?: number;
   readonly duplicates?: number;
   readonly shuffle?: boolean;
+  /** Send snapshot types as their thin notifications. */
+  readonly thin?: boolean;
+  /** @default 'webhook' */
+  readonly via?: Way;
   readonly url: string;
   readonly secret: string;
-  /** Where events are recorded as Stripe records them; none: not recorded. */
+  /** Where events are recorded as Stripe records them; none: not recorded (thin forms need it). */
   readonly standIn?: StandInTarget;
-  /** Record without delivering (needs `standIn`). */
+  /** The queue `via: 'eventbridge'` puts events on. */
+  readonly queue?: QueueTarget;
+  /** Record without delivering (needs `standIn`; snapshot events by webhook only). */
   readonly undelivered?: boolean;
   readonly print?: (line: string) => void;
 }
 
-/** Builds, signs and POSTs the events; resolves with what the endpoint answered. */
+/** An event ready to send, with what the stand-in must hold for it. */
+interface Prepared extends TriggeredEvent {
+  /** What is delivered: the snapshot event, or the thin notification. */
+  readonly payload: Stripe.Event | ThinNotification;
+  readonly snapshot?: Stripe.Event;
+  /** The v2 event `/v2/core/events/{id}` answers, and the object it names when only it carries that object. */
+  readonly v2Event?: { readonly event: object & { readonly id: string }; readonly relatedObject?: unknown };
+}
+
+type Plan = { readonly kind: 'snapshot'; readonly type: SampleEventType; readonly thin: boolean } | { readonly kind: 'thin-only'; readonly type: ThinOnlySampleType };
+
+const V1_PREFIX = 'v1.';
+
+/** Builds the events, records them as Stripe would, and delivers them (signed POST or EventBridge message); resolves with how it went. */
 export async function trigger(options: TriggerOptions): Promise<TriggerResult> {
   const print = options.print ?? (() => undefined);
-  const unknown = options.types.filter((type) => !isSampleEventType(type));
-  if (unknown.length > 0) throw new Error(`Unknown event type ${unknown.join(', ')}. Supported: ${Object.keys(SAMPLE_OBJECTS).join(', ')}`);
+  const way = options.via ?? 'webhook';
+  if (!WAYS.includes(way)) throw new Error(`--via must be ${WAYS.join(' or ')}, got "${way}"`);
+  const plans = planTypes(options.types, options.thin ?? false);
+  const anyThin = plans.some((plan) => plan.kind === 'thin-only' || plan.thin);
+  if (options.undelivered && (anyThin || way !== 'webhook')) {
+    throw new Error('--undelivered records snapshot events for the backfill to find in /v1/events, which lists no thin-only event; it takes neither --thin, --via eventbridge nor a thin-only type');
+  }
+  if (anyThin && !options.standIn) {
+    throw new Error('A thin notification names an event the worker then fetches from the Stripe API, and no stand-in is known to record it in: start npm start, or set STRIPE_API_BASE');
+  }
+  if (way === 'eventbridge' && !options.queue) throw new Error('--via eventbridge puts events on the running npm start\'s queue, and none is known: start npm start');
   const count = options.count ?? 1;
   const duplicates = options.duplicates ?? 1;
 
-  const events: Delivery[] = options.types.flatMap((type) =>
-    Array.from({ length: count }, () => {
-      const event = sampleEvent(type as keyof typeof SAMPLE_OBJECTS);
-      return { id: event.id, type, body: JSON.stringify(event, null, 2) };
-    }),
-  );
+  const events = plans.flatMap((plan) => Array.from({ length: count }, () => prepare(plan, way)));
   let deliveries = events.flatMap((event) => Array.from({ length: duplicates }, () => event));
   if (options.shuffle) deliveries = shuffle(deliveries);
+  const result = (sent: number, byStatus: Record<number, number>, queued: number): TriggerResult => ({
+    sent,
+    byStatus,
+    queued,
+    eventIds: events.map((event) => event.ledgerId),
+    events: events.map(({ id, type, form, way: eventWay, ledgerId }) => ({ id, type, form, way: eventWay, ledgerId })),
+  });
 
-  const byStatus: Record<number, number> = {};
   if (options.undelivered) {
     if (!options.standIn) throw new Error('--undelivered records events in the Stripe API stand-in, and none is known: start npm start, or set STRIPE_API_BASE');
     for (const event of events) {
-      await recordAtStandIn(options.standIn, JSON.parse(event.body) as { id: string }, false);
+      await recordAtStandIn(options.standIn, event.snapshot!, false);
       print(`[not delivered] ${event.type} ${event.id}: recorded in the Stripe API only, as a missed webhook`);
     }
-    return { sent: 0, byStatus, eventIds: events.map((event) => event.id) };
+    return result(0, {}, 0);
   }
-  const recorded = new Set<string>();
-  for (const delivery of deliveries) {
-    // Signed at send time, as Stripe signs each attempt anew.
-    const header = Stripe.webhooks.generateTestHeaderString({ payload: delivery.body, secret: options.secret });
-    const response = await fetch(options.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': header, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
-      body: delivery.body,
-    });
-    const text = await response.text();
-    byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
-    print(`[${response.status} POST] ${response.ok ? 'OK' : text} ${delivery.type} ${delivery.id}`);
-    if (options.standIn && !recorded.has(delivery.id)) {
-      recorded.add(delivery.id);
-      await recordAtStandIn(options.standIn, JSON.parse(delivery.body) as { id: string }, response.ok);
+
+  // Recorded before any delivery, since the worker fetches a thin one's event as soon as it arrives; as
+  // not delivered until a delivery succeeds, so that an interrupted run leaves what a missed webhook leaves.
+  if (options.standIn) for (const event of events) await record(options.standIn, event, false);
+  const delivered = new Set<string>();
+  const byStatus: Record<number, number> = {};
+  let queued = 0;
+  const sqs = way === 'eventbridge' ? new SQSClient({ endpoint: options.queue!.sqsEndpoint, ...LOCAL_AWS }) : undefined;
+  // Built once per event: a repeated delivery is the same EventBridge event, as AWS delivers at least once.
+  const eventBridgeBodies = new Map(way === 'eventbridge' ? events.map((event) => [event.id, JSON.stringify(eventBridgeEventFor(event.payload))] as const) : []);
+  try {
+    for (const delivery of deliveries) {
+      const how = `(${delivery.form} via ${delivery.way}${delivery.ledgerId !== delivery.id ? `, for snapshot ${delivery.ledgerId}` : ''})`;
+      if (sqs) {
+        // No message attributes: EventBridge sends none, and that is how the worker knows the body.
+        await sqs.send(new SendMessageCommand({ QueueUrl: options.queue!.queueUrl, MessageBody: eventBridgeBodies.get(delivery.id)! }));
+        queued += 1;
+        delivered.add(delivery.id);
+        print(`[queued] ${delivery.type} ${delivery.id} ${how}`);
+        continue;
+      }
+      const { status, ok, text } = await post(options.url, JSON.stringify(delivery.payload, null, 2), options.secret);
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
+      if (ok) delivered.add(delivery.id);
+      print(`[${status} POST] ${ok ? 'OK' : text} ${delivery.type} ${delivery.id} ${how}`);
     }
+  } finally {
+    sqs?.destroy();
   }
-  return { sent: deliveries.length, byStatus, eventIds: events.map((event) => event.id) };
+  // A snapshot event none of whose deliveries succeeded stays undelivered, for the backfill to find.
+  if (options.standIn) {
+    for (const event of events) if (delivered.has(event.id) && event.snapshot) await recordAtStandIn(options.standIn, event.snapshot, true);
+  }
+  return result(deliveries.length, byStatus, queued);
+}
+
+/** Reads the requested types; all unknown ones are named at once. */
+function planTypes(types: readonly string[], thin: boolean): Plan[] {
+  const unknown: string[] = [];
+  const plans = types.flatMap((name): Plan[] => {
+    if (isThinOnlySampleType(name)) return [{ kind: 'thin-only', type: name }];
+    const snapshotType = name.startsWith(V1_PREFIX) ? name.slice(V1_PREFIX.length) : name;
+    if (isSampleEventType(snapshotType)) return [{ kind: 'snapshot', type: snapshotType, thin: thin || snapshotType !== name }];
+    unknown.push(name);
+    return [];
+  });
+  if (unknown.length > 0) {
+    throw new Error(
+      `Unknown event type ${unknown.join(', ')}. Supported: ${Object.keys(SAMPLE_OBJECTS).join(', ')} (each also thin, as v1.<type> or with --thin); ` +
+        `thin only: ${Object.keys(THIN_ONLY_SAMPLES).join(', ')}`,
+    );
+  }
+  return plans;
+}
+
+function prepare(plan: Plan, way: Way): Prepared {
+  if (plan.kind === 'thin-only') {
+    const { notification, event, relatedObject } = THIN_ONLY_SAMPLES[plan.type]();
+    return { id: notification.id, type: notification.type, form: 'thin', way, ledgerId: notification.id, payload: notification, v2Event: { event, relatedObject } };
+  }
+  const snapshot = sampleEvent(plan.type);
+  if (!plan.thin) return { id: snapshot.id, type: snapshot.type, form: 'snapshot', way, ledgerId: snapshot.id, payload: snapshot, snapshot };
+  const notification = thinNotificationFor(snapshot);
+  // The v2 form of a thin v1 event is the notification itself; its related object is the snapshot's data.object, recorded with it.
+  return { id: notification.id, type: notification.type, form: 'thin', way, ledgerId: snapshot.id, payload: notification, snapshot, v2Event: { event: notification } };
+}
+
+async function record(standIn: StandInTarget, event: Prepared, delivered: boolean): Promise<void> {
+  if (event.snapshot) await recordAtStandIn(standIn, event.snapshot, delivered);
+  if (event.v2Event) await recordV2EventAtStandIn(standIn, event.v2Event.event, event.v2Event.relatedObject);
+}
+
+/** Signed at send time, as Stripe signs each attempt anew; thin notifications are signed the same way. */
+async function post(url: string, body: string, secret: string): Promise<{ status: number; ok: boolean; text: string }> {
+  const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': header, 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' },
+    body,
+  });
+  return { status: response.status, ok: response.ok, text: await response.text() };
+}
+
+/**
+ * Records a v2 event, and the object it names, in the stand-in (`POST /_standin/events`), so that the
+ * worker's fetchEvent and fetchRelatedObject find them. local/standin-recorder.ts records snapshot
+ * events only; this is its v2 counterpart.
+ */
+async function recordV2EventAtStandIn(target: StandInTarget, event: { readonly id: string }, relatedObject: unknown): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/_standin/events', target.apiBase), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.apiKey ?? STANDIN_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ event, ...(relatedObject === undefined ? {} : { relatedObject }) }),
+    });
+  } catch (error) {
+    throw new Error(`The Stripe API stand-in at ${target.apiBase} did not answer (${(error as Error).message}): is npm start (or npm run stripe:standin) running?`);
+  }
+  if (response.status !== 201) {
+    const message = ((await response.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message;
+    throw new Error(`The Stripe API stand-in at ${target.apiBase} refused v2 event ${event.id} (${response.status}): ${message ?? 'no message'}`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -102,20 +255,26 @@ async function main(): Promise<void> {
       duplicates: { type: 'string', default: '1' },
       shuffle: { type: 'boolean', default: false },
       url: { type: 'string' },
+      thin: { type: 'boolean', default: false },
+      via: { type: 'string', default: 'webhook' },
       list: { type: 'boolean', default: false },
       undelivered: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.list) {
-    console.log(Object.keys(SAMPLE_OBJECTS).join('\n'));
+    // Snapshot types (each also sent thin with --thin), then the thin-only ones.
+    console.log([...Object.keys(SAMPLE_OBJECTS), ...Object.keys(THIN_ONLY_SAMPLES)].join('\n'));
     return;
   }
   if (values.help || positionals.length === 0) {
-    console.log('Usage: npm run trigger -- <event type>… [--count N] [--duplicates K] [--shuffle] [--undelivered] [--url URL] [--list]');
+    console.log('Usage: npm run trigger -- <event type>… [--thin] [--via webhook|eventbridge] [--count N] [--duplicates K] [--shuffle] [--undelivered] [--url URL] [--list]');
     if (!values.help) process.exitCode = 2;
     return;
   }
+  const via = values.via as Way;
+  if (!WAYS.includes(via)) throw new Error(`--via must be ${WAYS.join(' or ')}, got "${values.via}"`);
+  if (via === 'eventbridge' && values.url !== undefined) throw new Error('--url names a webhook; --via eventbridge puts events straight on the queue, so it takes no --url');
   const count = positiveInteger('--count', values.count!);
   const duplicates = positiveInteger('--duplicates', values.duplicates!);
   const url = values.url ?? `http://localhost:${process.env.PORT ?? 4242}/webhook`;
@@ -128,6 +287,9 @@ async function main(): Promise<void> {
       count,
       duplicates,
       shuffle: values.shuffle,
+      thin: values.thin,
+      via,
+      ...(via === 'eventbridge' ? { queue: localQueue() } : {}),
       url,
       secret: fromEnv ?? devSecret(),
       ...(standInTarget() ? { standIn: standInTarget() } : {}),
@@ -143,6 +305,10 @@ async function main(): Promise<void> {
     console.log(`Recorded ${result.eventIds.length} events without delivering them. Find them with: npm run backfill -- --local --since 1h`);
     return;
   }
+  if (via === 'eventbridge') {
+    console.log(`Put ${result.queued} EventBridge messages of ${result.eventIds.length} events on the queue.`);
+    return;
+  }
   const summary = Object.entries(result.byStatus).map(([status, n]) => `${n}× ${status}`).join(', ');
   console.log(`Sent ${result.sent} deliveries of ${result.eventIds.length} events: ${summary}`);
   if (Object.keys(result.byStatus).some((status) => status !== '200')) process.exitCode = 1;
@@ -156,6 +322,16 @@ function standInTarget(): StandInTarget | undefined {
     return { apiBase: readLocalStackFile().stripeApiBase, ...(apiKey ? { apiKey } : {}) };
   } catch {
     return undefined;
+  }
+}
+
+/** The running npm start's event queue, which EventBridge would deliver to. */
+function localQueue(): QueueTarget {
+  try {
+    const { sqsEndpoint, queueUrl } = readLocalStackFile();
+    return { sqsEndpoint, queueUrl };
+  } catch (error) {
+    throw new Error(`--via eventbridge puts events on the running npm start's queue: ${(error as Error).message}`);
   }
 }
 

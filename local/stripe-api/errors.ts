@@ -6,9 +6,12 @@
  * No message ever holds a whole API key: a refused key is quoted masked, as Stripe does.
  */
 
-/** The `error` object of a Stripe error response. */
+/**
+ * The `error` object of a Stripe error response. A v1 route answers `invalid_request_error` or
+ * `api_error`; a v2 route names the failure itself in `type` (`not_found`).
+ */
 export interface StripeErrorBody {
-  readonly type: 'invalid_request_error' | 'api_error';
+  readonly type: 'invalid_request_error' | 'api_error' | 'not_found';
   readonly message: string;
   readonly code?: string;
   readonly param?: string;
@@ -52,6 +55,13 @@ export const unrecognizedUrl = (method: string, path: string) =>
 /** 404 for an id in the path (`No such event: 'evt_x'`); 400 when the id came as a parameter, such as a cursor. */
 export const resourceMissing = (noun: string, id: string, param = 'id') =>
   invalidRequest(param === 'id' ? 404 : 400, `No such ${noun}: '${id}'`, { code: 'resource_missing', param });
+
+/**
+ * A v2 route's 404 (`/v2/…`): v2 errors name the failure in `type` and `code`. stripe-node reads a /v2
+ * error with generateV2Error, which knows no `not_found` type and falls back to the status: a
+ * StripeInvalidRequestError with statusCode 404, as for a v1 404.
+ */
+export const v2NotFound = (noun: string, id: string) => new StripeErrorResponse(404, { type: 'not_found', code: 'not_found', message: `No such ${noun}: '${id}'` });
 
 export const invalidParam = (param: string, message: string, code?: string) => invalidRequest(400, message, { param, ...(code ? { code } : {}) });
 

@@ -1,17 +1,22 @@
 /**
- * The Events API (`GET /v1/events`, `GET /v1/events/{id}`) and the retrieval of the objects events
- * carry (`GET /v1/payment_intents/{id}` and the like), answered from what the store recorded.
+ * The Events APIs (`GET /v1/events`, `GET /v1/events/{id}`, and v2's `GET /v2/core/events/{id}`, which
+ * a thin notification's `fetchEvent` reads) and the retrieval of the objects events carry
+ * (`GET /v1/payment_intents/{id}`, a thin event's `related_object.url` such as
+ * `/v1/billing/meters/{id}`, and the like), answered from what the store recorded.
  */
 import { MAX_TYPES_PER_REQUEST as MAX_TYPES } from '../../functions/reconcile/reconcile';
 import { STRIPE_EVENT_RETENTION_SECONDS } from '../../functions/reconcile/windows';
-import { invalidParam, resourceMissing } from './errors';
+import { invalidParam, resourceMissing, v2NotFound } from './errors';
 import type { FormHash } from './form';
 import { PAGE_PARAMS, pageParams, paginate, type ListPage } from './list';
 import { integer, optionalBoolean, optionalString, optionalStringArray, rejectUnknown } from './params';
 import type { RouteContext } from './context';
 import type { RecordedEvent } from './store';
 
-/** The collections whose objects can be retrieved, and the `object` value each holds. */
+/**
+ * The collections whose objects can be retrieved, and the `object` value each holds: the objects of the
+ * sample events, and those thin events name (`billing.meter`) or handlers read current (`subscription`).
+ */
 export const OBJECT_COLLECTIONS: Readonly<Record<string, string>> = {
   payment_intents: 'payment_intent',
   charges: 'charge',
@@ -30,9 +35,10 @@ export const OBJECT_COLLECTIONS: Readonly<Record<string, string>> = {
   'billing/meters': 'billing.meter',
 };
 
+/** Stripe keeps events, snapshot and v2 alike, for 30 days. */
 const retained = (context: RouteContext) => {
   const cutoff = Math.floor(context.now() / 1000) - STRIPE_EVENT_RETENTION_SECONDS;
-  return (event: RecordedEvent) => event.created >= cutoff;
+  return (event: { readonly created: number }) => event.created >= cutoff;
 };
 
 /** `GET /v1/events`: newest first, filtered by `created`, `type` or `types`, and `delivery_success`. */
@@ -50,6 +56,17 @@ export function retrieveEvent(id: string, params: FormHash, context: RouteContex
   rejectUnknown(params, []);
   const recorded = context.store.recordedEvent(id);
   if (!recorded || !retained(context)(recorded)) throw resourceMissing('event', id);
+  return recorded.event;
+}
+
+/**
+ * `GET /v2/core/events/{id}`: the v2 event exactly as recorded; a v1 (snapshot) event id is not one,
+ * as in Stripe's API. A missing or expired one gets v2's 404.
+ */
+export function retrieveThinEvent(id: string, params: FormHash, context: RouteContext): Readonly<Record<string, unknown>> {
+  rejectUnknown(params, []);
+  const recorded = context.store.recordedThinEvent(id);
+  if (!recorded || !retained(context)(recorded)) throw v2NotFound('event', id);
   return recorded.event;
 }
 

@@ -24,8 +24,9 @@ async function main(): Promise<void> {
   console.log(`Stripe API stand-in listening on ${standIn.url}
 
   Keys      any sk_test_… or rk_test_… key (npm start's tools use ${STANDIN_API_KEY})
-  Routes    /v1/events · /v1/events/{id} · /v1/webhook_endpoints · /v1/payment_intents/{id} and other objects
-  Own       POST /_standin/events {"event": {…}, "delivered": true} · POST|DELETE /_standin/faults · GET /_standin/requests
+  Routes    /v1/events · /v1/events/{id} · /v2/core/events/{id} · /v1/webhook_endpoints · /v1/payment_intents/{id} and other objects
+  Own       POST /_standin/events {"event": {…}, "delivered": true} (a v2 event: {"event": {…}, "relatedObject": {…}})
+            POST|DELETE /_standin/faults · GET /_standin/requests
 
 Use it:  STRIPE_API_BASE=${standIn.url} STRIPE_API_KEY=${STANDIN_API_KEY} npm start
    or:   curl -u ${STANDIN_API_KEY}: ${standIn.url}/v1/events

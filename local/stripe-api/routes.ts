@@ -5,7 +5,7 @@
 import { clearFaultsRoute, injectFaultRoute, recordEventRoute, requestsRoute } from './standin-routes';
 import { createEndpoint, deleteEndpoint, listEndpoints, retrieveEndpoint, updateEndpoint } from './endpoint-routes';
 import { unrecognizedUrl } from './errors';
-import { listEvents, OBJECT_COLLECTIONS, retrieveEvent, retrieveObject } from './events-routes';
+import { listEvents, OBJECT_COLLECTIONS, retrieveEvent, retrieveObject, retrieveThinEvent } from './events-routes';
 import type { RouteContext, StandInRequest, StandInResponse } from './context';
 
 interface Route {
@@ -21,6 +21,7 @@ const collections = Object.keys(OBJECT_COLLECTIONS).join('|');
 const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/v1\/events$/, handle: (request, context) => listEvents(request.params, context) },
   { method: 'GET', path: /^\/v1\/events\/([^/]+)$/, handle: (request, context, id) => retrieveEvent(id!, request.params, context) },
+  { method: 'GET', path: /^\/v2\/core\/events\/([^/]+)$/, handle: (request, context, id) => retrieveThinEvent(id!, request.params, context) },
   { method: 'POST', path: /^\/v1\/webhook_endpoints$/, handle: (request, context) => createEndpoint(request.params, context) },
   { method: 'GET', path: /^\/v1\/webhook_endpoints$/, handle: (request, context) => listEndpoints(request.params, context) },
   { method: 'GET', path: /^\/v1\/webhook_endpoints\/([^/]+)$/, handle: (request, context, id) => retrieveEndpoint(id!, request.params, context) },

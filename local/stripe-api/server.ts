@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LoggedRequest, RouteContext } from './context';
-import { invalidApiKey, invalidRequest, missingApiKey, rateLimited, resourceMissing, serverError, StripeErrorResponse } from './errors';
+import { invalidApiKey, invalidRequest, missingApiKey, rateLimited, resourceMissing, serverError, StripeErrorResponse, v2NotFound } from './errors';
 import { FaultBook, type Fault, type FaultStatus } from './faults';
 import { flatQuery, parseForm } from './form';
 import { ReadLimiter } from './rate-limit';
@@ -36,10 +36,13 @@ export interface StripeApiStandIn {
   readonly url: string;
   readonly port: number;
   readonly store: StandInStore;
-  /** Answers the next `times` requests matching `method`/`path` (a RegExp tested against the path without query) with the given error. */
+  /**
+   * Answers the next `times` requests matching `method`/`path` (a RegExp tested against the path without
+   * query, `/v1/…` and `/v2/…` alike) with the given error; a 404 on a `/v2/` path in v2's error shape.
+   */
   injectFault(fault: { method?: string; path?: RegExp; status: FaultStatus; times: number; retryAfterSeconds?: number }): void;
   /**
-   * Every request to Stripe's API (`/v1/…`) received, in order, up to the latest 10,000: method, path,
+   * Every request to Stripe's API (`/v1/…` and `/v2/…`) received, in order, up to the latest 10,000: method, path,
    * query as a plain object of strings / string arrays. No headers (they carry the key). The stand-in's
    * own `/_standin/` requests are not in it.
    */
@@ -61,6 +64,8 @@ const CONTROL_PREFIX = '/_standin/';
  * standIn.store.recordEvent(sampleEvent('payment_intent.succeeded'));
  * const stripe = new Stripe(STANDIN_API_KEY, { host: '127.0.0.1', port: standIn.port, protocol: 'http' });
  * const { data } = await stripe.events.list({ limit: 100 });
+ * standIn.store.recordThinEvent(meterErrorReport.event, { relatedObject: meterErrorReport.relatedObject });
+ * const event = await stripe.parseEventNotificationWithoutVerification(JSON.stringify(meterErrorReport.notification)).fetchEvent();
  * await standIn.stop();
  */
 export async function startStripeApiStandIn(options: StripeApiStandInOptions = {}): Promise<StripeApiStandIn> {
@@ -150,8 +155,10 @@ function faultError(fault: Fault, key: string | undefined, path: string): Stripe
   switch (fault.status) {
     case 401:
       return key === undefined ? missingApiKey() : invalidApiKey(key);
-    case 404:
-      return resourceMissing('object', path.split('/').pop() ?? path);
+    case 404: {
+      const id = path.split('/').pop() ?? path;
+      return path.startsWith('/v2/') ? v2NotFound('object', id) : resourceMissing('object', id);
+    }
     case 429:
       return rateLimited(fault.retryAfterSeconds ?? 1);
     default:

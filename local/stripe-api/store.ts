@@ -1,6 +1,7 @@
 /**
  * What the stand-in knows, in memory: the events recorded (as Stripe records every event it creates),
- * the latest state of each object those events carry, and the account's webhook endpoints.
+ * snapshot (`/v1/events`) and v2 (`/v2/core/events`: the full form of a thin event) apart, the latest
+ * state of each object those events carry, and the account's webhook endpoints.
  *
  * No HTTP and no clock here: the routes read and write through this, and pass in the times.
  */
@@ -20,11 +21,23 @@ export interface StandInStore {
   recordEvent<E extends RecordableEvent>(event: E, options?: { delivered?: boolean }): void;
   /** The event as recorded (frozen), whatever its age. */
   event(id: string): Record<string, unknown> | undefined;
+  /**
+   * Records a v2 event (`object: "v2.core.event"`), as `GET /v2/core/events/{id}` answers it: the full
+   * form of a thin notification, with its `data`, `related_object`, `context` and `snapshot_event`.
+   * Kept apart from the snapshot events: `GET /v1/events` never lists it, as Stripe's does not.
+   * `relatedObject` is the object the event's `related_object` names; it is recorded as that object's
+   * latest state (so its URL answers it), unless one from a later event is already recorded.
+   *
+   * @throws RangeError when `created` is not a date, or `relatedObject` is not the object `related_object` names.
+   */
+  recordThinEvent<E extends RecordableThinEvent>(event: E, options?: { relatedObject?: unknown }): void;
+  /** The v2 event as recorded (frozen), whatever its age. */
+  thinEvent(id: string): Record<string, unknown> | undefined;
   /** Every event recorded, in the order `GET /v1/events` lists them (newest first), retention aside. */
   readonly events: readonly Record<string, unknown>[];
   /** The webhook endpoints, newest first as the API lists them, without their secrets. */
   endpoints(): readonly Record<string, unknown>[];
-  /** Forgets every event, object and endpoint. */
+  /** Forgets every event (snapshot and v2), object and endpoint. */
   reset(): void;
 }
 
@@ -33,6 +46,16 @@ export interface RecordableEvent {
   readonly id: string;
   readonly created: number;
   readonly type: string;
+}
+
+/** What a v2 event needs to be recorded: the rest of it is kept as it is. */
+export interface RecordableThinEvent {
+  readonly id: string;
+  readonly object: 'v2.core.event';
+  readonly type: string;
+  /** ISO 8601, as the v2 API gives times. */
+  readonly created: string;
+  readonly related_object?: { readonly id: string } | null;
 }
 
 /** A webhook endpoint in the shape of Stripe's `webhook_endpoint` object. */
@@ -77,6 +100,14 @@ export interface RecordedEvent {
   readonly delivered: boolean;
 }
 
+export interface RecordedThinEvent {
+  readonly event: Readonly<Record<string, unknown>>;
+  readonly id: string;
+  /** Epoch seconds, from the event's ISO `created`: what retention compares. */
+  readonly created: number;
+  readonly type: string;
+}
+
 /** Stripe lets an account have this many webhook endpoints (per mode). */
 export const MAX_WEBHOOK_ENDPOINTS = 16;
 
@@ -97,6 +128,7 @@ interface Stored<T> {
 /** The in-memory store behind one stand-in. */
 export class MemoryStore implements StandInStore {
   private readonly recorded = new Map<string, Stored<RecordedEvent>>();
+  private readonly recordedThin = new Map<string, RecordedThinEvent>();
   private readonly objects = new Map<string, { readonly object: Readonly<Record<string, unknown>>; readonly eventCreated: number }>();
   private readonly webhookEndpoints = new Map<string, Stored<WebhookEndpoint>>();
   private seq = 0;
@@ -110,14 +142,37 @@ export class MemoryStore implements StandInStore {
     this.ordered = undefined;
 
     const object = (frozen.data as { object?: Readonly<Record<string, unknown>> } | undefined)?.object;
-    if (typeof object?.id !== 'string') return;
-    const known = this.objects.get(object.id);
-    if (known && known.eventCreated > event.created) return;
-    this.objects.set(object.id, { object, eventCreated: event.created });
+    if (typeof object?.id === 'string') this.recordObject(object, event.created);
   }
 
   event(id: string): Record<string, unknown> | undefined {
     return this.recorded.get(id)?.value.event;
+  }
+
+  recordThinEvent<E extends RecordableThinEvent>(event: E, options: { relatedObject?: unknown } = {}): void {
+    const createdMs = Date.parse(event.created);
+    if (Number.isNaN(createdMs)) throw new RangeError(`A v2 event's created must be an ISO 8601 time, got ${JSON.stringify(event.created)}`);
+    const created = Math.floor(createdMs / 1000);
+    const related = options.relatedObject;
+    if (related !== undefined) {
+      const named = event.related_object?.id;
+      const relatedId = (related as { id?: unknown } | null)?.id;
+      if (typeof related !== 'object' || related === null || typeof (related as { object?: unknown }).object !== 'string' || relatedId !== named) {
+        throw new RangeError(`relatedObject must be the object event ${event.id}'s related_object names (${named ?? 'it names none'}), with its id and object type`);
+      }
+    }
+    const frozen = deepFreeze(structuredClone(event) as unknown as Readonly<Record<string, unknown>>);
+    this.recordedThin.set(event.id, { event: frozen, id: event.id, created, type: event.type });
+    if (related !== undefined) this.recordObject(deepFreeze(structuredClone(related) as Readonly<Record<string, unknown>>), created);
+  }
+
+  thinEvent(id: string): Record<string, unknown> | undefined {
+    return this.recordedThin.get(id)?.event;
+  }
+
+  /** The v2 event with what the routes filter on. */
+  recordedThinEvent(id: string): RecordedThinEvent | undefined {
+    return this.recordedThin.get(id);
   }
 
   /** The event with what the routes filter on. */
@@ -138,6 +193,14 @@ export class MemoryStore implements StandInStore {
   /** The latest recorded state of an object, by id. */
   object(id: string): Readonly<Record<string, unknown>> | undefined {
     return this.objects.get(id)?.object;
+  }
+
+  /** Keeps an object as its latest state, unless one carried by a later event is already kept (a tie replaces it). */
+  private recordObject(object: Readonly<Record<string, unknown>>, eventCreated: number): void {
+    const id = object.id as string;
+    const known = this.objects.get(id);
+    if (known && known.eventCreated > eventCreated) return;
+    this.objects.set(id, { object, eventCreated });
   }
 
   endpoints(): readonly Record<string, unknown>[] {
@@ -197,6 +260,7 @@ export class MemoryStore implements StandInStore {
 
   reset(): void {
     this.recorded.clear();
+    this.recordedThin.clear();
     this.objects.clear();
     this.webhookEndpoints.clear();
     this.ordered = undefined;

@@ -7,6 +7,7 @@ import Stripe from 'stripe';
 import { SAMPLE_API_VERSION, sampleEvent, stripeId, type SampleEventType } from '../../local/sample-events';
 import stripeObjects from '../../local/stripe-api/fixtures/stripe-objects.json';
 import { flatQuery, parseForm } from '../../local/stripe-api/form';
+import { sampleMeter, sampleMeterErrorReport, thinNotificationFor } from '../../local/sample-thin-events';
 import { STANDIN_API_KEY, startStripeApiStandIn, type StripeApiStandIn } from '../../local/stripe-api/server';
 
 const NOW_MS = Date.parse('2026-11-01T12:00:00Z');
@@ -321,6 +322,134 @@ describe('GET /v1/{collection}/{id}', () => {
   });
 });
 
+describe('thin events: GET /v2/core/events/{id} and the objects they name', () => {
+  type FetchingNotification = Stripe.V2.Core.EventNotification & { fetchRelatedObject(): Promise<unknown> };
+  /** stripe-node's own reading of a pushed notification, whose fetchEvent and fetchRelatedObject the worker calls. */
+  const parsed = (notification: object) => stripe.parseEventNotificationWithoutVerification(JSON.stringify(notification)) as FetchingNotification;
+
+  it('answers stripe-node\'s fetchEvent with the v2 event recorded, and fetchRelatedObject with the object it names', async () => {
+    const meter = sampleMeter();
+    const sample = sampleMeterErrorReport({ created: new Date(NOW_MS - 60_000), meter });
+    standIn.store.recordThinEvent(sample.event, { relatedObject: sample.relatedObject });
+    const before = standIn.requests.length;
+
+    const notification = parsed(sample.notification);
+    const event = await notification.fetchEvent();
+    const related = await notification.fetchRelatedObject();
+
+    expect(event).toEqual(sample.event);
+    expect(event).toMatchObject({ object: 'v2.core.event', type: 'v1.billing.meter.error_report_triggered', created: sample.notification.created });
+    expect(related).toEqual(meter);
+    expect(standIn.requests.slice(before).map((request) => `${request.method} ${request.path}`)).toEqual([
+      `GET /v2/core/events/${sample.notification.id}`,
+      `GET /v1/billing/meters/${meter.id}`,
+    ]);
+  });
+
+  it('keeps context, snapshot_event and related_object of a thin v1 event, whose snapshot and object the v1 routes answer', async () => {
+    const snapshot = { ...sampleEvent('payment_intent.succeeded', { created: NOW - 30 }), account: 'acct_1Connected' };
+    const notification = thinNotificationFor(snapshot);
+    standIn.store.recordEvent(snapshot);
+    standIn.store.recordThinEvent(notification);
+
+    const event = await parsed(notification).fetchEvent();
+    const related = await parsed(notification).fetchRelatedObject();
+
+    expect(event).toEqual(notification);
+    expect(event).toMatchObject({ context: 'acct_1Connected', snapshot_event: snapshot.id, related_object: { id: snapshot.data.object.id, type: 'payment_intent' } });
+    await expect(stripe.events.retrieve(notification.snapshot_event!)).resolves.toEqual(snapshot);
+    expect(related).toEqual(snapshot.data.object);
+  });
+
+  it('answers an unknown id with v2\'s 404, which stripe-node throws as a StripeError with statusCode 404', async () => {
+    const notification = sampleMeterErrorReport({ created: new Date(NOW_MS) }).notification;
+
+    const error = await failure(parsed(notification).fetchEvent());
+    const raw = await standInFetch(`/v2/core/events/${notification.id}`);
+
+    expect(error).toBeInstanceOf(Stripe.errors.StripeError);
+    expect(error).toMatchObject({ statusCode: 404, code: 'not_found', message: `No such event: '${notification.id}'` });
+    expect(raw.status).toBe(404);
+    expect(await raw.json()).toEqual({ error: { type: 'not_found', code: 'not_found', message: `No such event: '${notification.id}'` } });
+  });
+
+  it('keeps v2 events out of /v1/events, and snapshot events out of /v2/core/events', async () => {
+    const [snapshotId] = recordEvents(1);
+    const sample = sampleMeterErrorReport({ created: new Date(NOW_MS - 5_000) });
+    standIn.store.recordThinEvent(sample.event, { relatedObject: sample.relatedObject });
+
+    const list = await stripe.events.list({ limit: 100 });
+    const v1Retrieve = await failure(stripe.events.retrieve(sample.notification.id));
+    const v2Retrieve = await failure(parsed({ ...sample.notification, id: snapshotId }).fetchEvent());
+
+    expect(ids(list)).toEqual([snapshotId]);
+    expect(v1Retrieve).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    expect(v2Retrieve).toMatchObject({ statusCode: 404, code: 'not_found' });
+    expect(standIn.store.events.map((event) => event.id)).toEqual([snapshotId]);
+    expect(standIn.store.thinEvent(sample.notification.id)).toEqual(sample.event);
+  });
+
+  it('keeps v2 events 30 days, as Stripe does', async () => {
+    const kept = sampleMeterErrorReport({ created: new Date(NOW_MS - 29 * DAY * 1000) });
+    const expired = sampleMeterErrorReport({ created: new Date(NOW_MS - 31 * DAY * 1000) });
+    for (const sample of [kept, expired]) standIn.store.recordThinEvent(sample.event);
+
+    await expect(parsed(kept.notification).fetchEvent()).resolves.toEqual(kept.event);
+    expect(await failure(parsed(expired.notification).fetchEvent())).toMatchObject({ statusCode: 404 });
+  });
+
+  it('answers a meter\'s URL with its state from the latest event that carried it', async () => {
+    const id = stripeId('mtr_test');
+    const older = sampleMeterErrorReport({ created: new Date(NOW_MS - 20_000), meter: sampleMeter({ id, displayName: 'older' }) });
+    const newer = sampleMeterErrorReport({ created: new Date(NOW_MS - 10_000), meter: sampleMeter({ id, displayName: 'newer' }) });
+    for (const sample of [newer, older]) standIn.store.recordThinEvent(sample.event, { relatedObject: sample.relatedObject });
+
+    const meter = await stripe.billing.meters.retrieve(id);
+    const raw = await stripe.rawRequest('GET', `/v1/billing/meters/${id}`);
+
+    expect(meter.display_name).toBe('newer');
+    expect(raw).toMatchObject({ id, object: 'billing.meter', display_name: 'newer' });
+    expect(await failure(stripe.billing.meters.retrieve('mtr_missing'))).toMatchObject({ statusCode: 404, message: "No such billing.meter: 'mtr_missing'" });
+  });
+
+  it('answers a subscription\'s URL with its latest state, as a handler\'s current-object read asks', async () => {
+    const id = stripeId('sub');
+    const created = sampleEvent('customer.subscription.created', { created: NOW - 20, object: { id } });
+    const updated = sampleEvent('customer.subscription.updated', { created: NOW - 10, object: { id } });
+    for (const event of [updated, created]) standIn.store.recordEvent(event);
+
+    const subscription = await stripe.subscriptions.retrieve(id);
+    const raw = await stripe.rawRequest('GET', `/v1/subscriptions/${id}`);
+
+    expect(subscription).toEqual(updated.data.object);
+    expect(subscription.status).toBe('past_due');
+    expect(raw).toMatchObject({ id, object: 'subscription', status: 'past_due' });
+  });
+
+  it('meets injected faults on /v2 paths: a 404 in v2\'s shape, a 503, then the event', async () => {
+    const sample = sampleMeterErrorReport({ created: new Date(NOW_MS - 1_000) });
+    standIn.store.recordThinEvent(sample.event, { relatedObject: sample.relatedObject });
+    standIn.injectFault({ method: 'GET', path: /^\/v2\/core\/events\//, status: 404, times: 1 });
+    standIn.injectFault({ method: 'GET', path: /^\/v2\//, status: 503, times: 1 });
+
+    const missing = await failure(parsed(sample.notification).fetchEvent());
+    const unavailable = await failure(parsed(sample.notification).fetchEvent());
+    const event = await parsed(sample.notification).fetchEvent();
+
+    expect(missing).toMatchObject({ statusCode: 404, code: 'not_found', rawType: 'not_found' });
+    expect(unavailable).toMatchObject({ statusCode: 503 });
+    expect(event).toEqual(sample.event);
+  });
+
+  it('refuses a related object other than the one the event names', () => {
+    const sample = sampleMeterErrorReport();
+
+    expect(() => standIn.store.recordThinEvent(sample.event, { relatedObject: sampleMeter() })).toThrow(RangeError);
+    expect(() => standIn.store.recordThinEvent({ ...sample.event, created: 'yesterday' })).toThrow(RangeError);
+    expect(standIn.store.thinEvent(sample.notification.id)).toBeUndefined();
+  });
+});
+
 describe('the Webhook Endpoints API', () => {
   const create = (params: Partial<Stripe.WebhookEndpointCreateParams> = {}) =>
     stripe.webhookEndpoints.create({ url: 'https://example.com/webhook', enabled_events: ['payment_intent.succeeded', 'charge.refunded'], ...params });
@@ -522,6 +651,35 @@ describe('the /_standin/ routes', () => {
     expect(await response.json()).toEqual({ recorded: event.id });
     await expect(stripe.events.retrieve(event.id)).resolves.toEqual(event);
     expect(ids(await stripe.events.list({ delivery_success: false }))).toEqual([event.id]);
+  });
+
+  it('record a v2 event posted as JSON with its related object, which fetchEvent and the object\'s URL then answer', async () => {
+    const sample = sampleMeterErrorReport({ created: new Date(NOW_MS - 2_000) });
+
+    const response = await standInFetch('/_standin/events', { method: 'POST', body: JSON.stringify({ event: sample.event, relatedObject: sample.relatedObject }) });
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ recorded: sample.notification.id });
+    await expect(stripe.parseEventNotificationWithoutVerification(JSON.stringify(sample.notification)).fetchEvent()).resolves.toEqual(sample.event);
+    await expect(stripe.billing.meters.retrieve(sample.notification.related_object!.id)).resolves.toEqual(sample.relatedObject);
+    expect(standIn.store.events).toEqual([]);
+  });
+
+  it('refuse a v2 event with an epoch created time, or a related object it does not name', async () => {
+    const sample = sampleMeterErrorReport({ created: new Date(NOW_MS - 2_000) });
+    const post = (body: unknown) => standInFetch('/_standin/events', { method: 'POST', body: JSON.stringify(body) });
+
+    const epoch = await post({ event: { ...sample.event, created: NOW } });
+    const otherObject = await post({ event: sample.event, relatedObject: sampleMeter() });
+    const onSnapshot = await post({ event: sampleEvent('payout.paid', { created: NOW }), relatedObject: sample.relatedObject });
+
+    expect(epoch.status).toBe(400);
+    expect(await epoch.json()).toMatchObject({ error: { param: 'event.created' } });
+    expect(otherObject.status).toBe(400);
+    expect(await otherObject.json()).toMatchObject({ error: { param: 'relatedObject' } });
+    expect(onSnapshot.status).toBe(400);
+    expect(standIn.store.thinEvent(sample.notification.id)).toBeUndefined();
+    expect(standIn.store.events).toEqual([]);
   });
 
   it('refuse a body that is not JSON, or not a Stripe event', async () => {
