@@ -31,11 +31,10 @@ import { devSecret } from '../local/dev-secret';
 import { LOCAL_AWS } from '../local/emulators';
 import { eventBridgeEventFor } from '../local/eventbridge-event';
 import { shuffle } from '../local/random';
-import { recordAtStandIn, type StandInTarget } from '../local/standin-recorder';
+import { recordAtStandIn, recordThinAtStandIn, type StandInTarget } from '../local/standin-recorder';
 import { readLocalStackFile } from '../local/stack-file';
 import { SAMPLE_OBJECTS, isSampleEventType, sampleEvent, type SampleEventType } from '../local/sample-events';
 import { THIN_ONLY_SAMPLES, isThinOnlySampleType, thinNotificationFor, type ThinOnlySampleType } from '../local/sample-thin-events';
-import { STANDIN_API_KEY } from '../local/stripe-api/server';
 import { parseSecretList } from '../functions/shared/config';
 import type { ThinNotification } from '../functions/shared/stripe-event';
 
@@ -211,7 +210,7 @@ function prepare(plan: Plan, way: Way): Prepared {
 
 async function record(standIn: StandInTarget, event: Prepared, delivered: boolean): Promise<void> {
   if (event.snapshot) await recordAtStandIn(standIn, event.snapshot, delivered);
-  if (event.v2Event) await recordV2EventAtStandIn(standIn, event.v2Event.event, event.v2Event.relatedObject);
+  if (event.v2Event) await recordThinAtStandIn(standIn, event.v2Event.event, event.v2Event.relatedObject);
 }
 
 /** Signed at send time, as Stripe signs each attempt anew; thin notifications are signed the same way. */
@@ -223,28 +222,6 @@ async function post(url: string, body: string, secret: string): Promise<{ status
     body,
   });
   return { status: response.status, ok: response.ok, text: await response.text() };
-}
-
-/**
- * Records a v2 event, and the object it names, in the stand-in (`POST /_standin/events`), so that the
- * worker's fetchEvent and fetchRelatedObject find them. local/standin-recorder.ts records snapshot
- * events only; this is its v2 counterpart.
- */
-async function recordV2EventAtStandIn(target: StandInTarget, event: { readonly id: string }, relatedObject: unknown): Promise<void> {
-  let response: Response;
-  try {
-    response = await fetch(new URL('/_standin/events', target.apiBase), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${target.apiKey ?? STANDIN_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ event, ...(relatedObject === undefined ? {} : { relatedObject }) }),
-    });
-  } catch (error) {
-    throw new Error(`The Stripe API stand-in at ${target.apiBase} did not answer (${(error as Error).message}): is npm start (or npm run stripe:standin) running?`);
-  }
-  if (response.status !== 201) {
-    const message = ((await response.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message;
-    throw new Error(`The Stripe API stand-in at ${target.apiBase} refused v2 event ${event.id} (${response.status}): ${message ?? 'no message'}`);
-  }
 }
 
 async function main(): Promise<void> {
