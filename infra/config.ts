@@ -32,11 +32,27 @@ export interface PipelineConfig {
   readonly signatureFailureAlarmThreshold: number;
   /** How often the scheduled reconcile compares Stripe's Events API with the ledger. @default 15 */
   readonly reconcileIntervalMinutes: number;
-  /** Stripe API reads per second the reconcile may make (the account's limit is shared with the merchant's own code). @default 10 */
+  /** Stripe API reads per second the reconcile, and each worker instance, may make (the account's limit is shared with the merchant's own code). @default 10 */
   readonly stripeReadsPerSecond: number;
+  /** Only events of this mode are accepted (the worker's STRIPE_LIVEMODE); the others are refused. @default both */
+  readonly livemode?: boolean;
+  /** The accounts whose events are accepted (STRIPE_ACCOUNTS): `all`, or `platform` and `acct_…` ids. @default all */
+  readonly accounts?: Accounts;
+  /**
+   * Stripe's partner event source (`aws.partner/stripe.com/ed_…`), created by an Amazon EventBridge event
+   * destination in Stripe. When set, the stack adds its partner event bus and a rule that puts Stripe's
+   * events on the event queue. @default none: events arrive by webhook only
+   */
+  readonly eventBridgeSource?: string;
 }
 
-export const DEFAULT_CONFIG: Omit<PipelineConfig, 'alarmEmail'> = {
+/** `all`, or the accepted accounts: `platform` for the platform's own events, `acct_…` for connected accounts. */
+export type Accounts = 'all' | readonly string[];
+
+/** The settings that have no default: unset means "not used" (or, for livemode and accounts, "accept every event"). */
+type OptionalSetting = 'alarmEmail' | 'livemode' | 'accounts' | 'eventBridgeSource';
+
+export const DEFAULT_CONFIG: Omit<PipelineConfig, OptionalSetting> = {
   stage: 'dev',
   throttleRateLimit: 500,
   throttleBurstLimit: 1000,
@@ -51,6 +67,9 @@ export const DEFAULT_CONFIG: Omit<PipelineConfig, 'alarmEmail'> = {
   reconcileIntervalMinutes: 15,
   stripeReadsPerSecond: DEFAULT_STRIPE_READS_PER_SECOND,
 };
+
+/** The name Stripe gives the partner event source of an EventBridge event destination. */
+const EVENT_BRIDGE_SOURCE = /^aws\.partner\/stripe\.com\/ed_[A-Za-z0-9_]+$/;
 
 /** Retention periods CloudWatch Logs accepts. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -90,9 +109,16 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
     problems.push(`alarmEmail must be an e-mail address, got ${JSON.stringify(alarmEmail)}`);
   }
 
+  const livemode = readLivemode(context('livemode'), problems);
+  const accounts = readAccounts(context('accounts'), problems);
+  const eventBridgeSource = readEventBridgeSource(context('eventBridgeSource'), problems);
+
   const config: PipelineConfig = {
     stage,
     ...(typeof alarmEmail === 'string' ? { alarmEmail } : {}),
+    ...(livemode === undefined ? {} : { livemode }),
+    ...(accounts === undefined ? {} : { accounts }),
+    ...(eventBridgeSource === undefined ? {} : { eventBridgeSource }),
     throttleRateLimit: number('throttleRateLimit', 1, 100_000),
     throttleBurstLimit: number('throttleBurstLimit', 1, 100_000),
     batchSize: number('batchSize', 1, 10_000),
@@ -116,4 +142,55 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
   }
   if (problems.length > 0) throw new ConfigValidationError(problems);
   return config;
+}
+
+/** Unset on the command line (`-c key=`) counts as unset. */
+function isSet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** `true` or `false` (a string from `-c`, a boolean from cdk.json); unset accepts both modes. */
+function readLivemode(raw: unknown, problems: string[]): boolean | undefined {
+  if (!isSet(raw)) return undefined;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  problems.push(`livemode must be true (live events only), false (test events only) or unset (both), got ${JSON.stringify(raw)}`);
+  return undefined;
+}
+
+/** The partner event source's name, exactly as EventBridge lists it: the bus is named after it. */
+function readEventBridgeSource(raw: unknown, problems: string[]): string | undefined {
+  if (!isSet(raw)) return undefined;
+  if (typeof raw === 'string' && EVENT_BRIDGE_SOURCE.test(raw)) return raw;
+  problems.push(
+    `eventBridgeSource must be the partner event source Stripe created for an EventBridge event destination, aws.partner/stripe.com/ed_… (EventBridge console → Partner event sources), got ${JSON.stringify(raw)}`,
+  );
+  return undefined;
+}
+
+/**
+ * `all`, or `platform` and `acct_…` ids: comma-separated from `-c`, or a list from cdk.json. The same
+ * rules as the worker's STRIPE_ACCOUNTS (functions/shared/config.ts), checked here so that a typo fails
+ * the synth rather than every event on AWS.
+ */
+function readAccounts(raw: unknown, problems: string[]): Accounts | undefined {
+  if (!isSet(raw)) return undefined;
+  const entries = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) && raw.every((entry) => typeof entry === 'string') ? (raw as string[]) : undefined;
+  if (!entries) {
+    problems.push(`accounts must be "all", or "platform" and acct_… ids separated by commas, got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  const accounts = entries.map((entry) => entry.trim()).filter(Boolean);
+  if (accounts.length === 1 && accounts[0] === 'all') return 'all';
+  if (accounts.length === 0) {
+    // An empty list would refuse every event: surely a mistake, not a wish.
+    problems.push(`accounts must name at least one account ("all", "platform" or acct_… ids), got ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  const bad = accounts.filter((account) => account !== 'platform' && !/^acct_[A-Za-z0-9]+$/.test(account));
+  if (bad.length > 0) {
+    problems.push(`accounts entries must be "platform" or acct_… ids ("all" alone accepts every account), got ${bad.map((entry) => JSON.stringify(entry)).join(', ')}`);
+    return undefined;
+  }
+  return accounts;
 }

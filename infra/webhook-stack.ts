@@ -17,6 +17,7 @@ import { DEFAULT_SECRET_REFRESH_SECONDS } from '../functions/shared/config';
 import { SERVICE_NAME } from '../functions/shared/observability';
 import { SECRETS, secretName } from '../functions/shared/resources';
 import type { PipelineConfig } from './config';
+import { EventBridgeDestination } from './constructs/eventbridge-destination';
 import { EventQueues } from './constructs/event-queues';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
 import { PipelineDashboard } from './constructs/pipeline-dashboard';
@@ -38,6 +39,8 @@ export class WebhookStack extends Stack {
   public readonly apiKeySecret: Secret;
   public readonly alarms: PipelineAlarms;
   public readonly reconcile: ScheduledReconcile;
+  /** Present when `eventBridgeSource` is configured. */
+  public readonly eventBridge?: EventBridgeDestination;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, props);
@@ -95,13 +98,20 @@ export class WebhookStack extends Stack {
         // refuses to start with a lease shorter than its timeout.
         LEASE_SECONDS: String(config.workerTimeoutSeconds * 2),
         WORKER_TIMEOUT_SECONDS: String(config.workerTimeoutSeconds),
+        // Thin notifications name an event the worker fetches, and handlers may ask for current objects.
+        STRIPE_API_KEY_SECRET_ARN: this.apiKeySecret.secretArn,
+        STRIPE_READS_PER_SECOND: String(config.stripeReadsPerSecond),
+        ...acceptanceEnvironment(config),
       },
     });
-    // Exactly the operations the ledger issues: conditional updates, and puts for accounting entries.
-    this.worker.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.tables.ledger.tableArn] }));
+    // Exactly the operations the ledger issues: a consistent read before a Stripe API read (an event
+    // already done costs no read), conditional updates, and puts for accounting entries.
+    this.worker.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [this.tables.ledger.tableArn] }));
     this.worker.role.addToPolicy(
       new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'], resources: [this.tables.projections.tableArn] }),
     );
+    // GetSecretValue only: the worker never describes or lists secrets.
+    this.worker.role.addToPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.apiKeySecret.secretArn] }));
     this.worker.function.addEventSource(
       new SqsEventSource(this.queues.queue, {
         batchSize: config.batchSize,
@@ -124,6 +134,15 @@ export class WebhookStack extends Stack {
 
     this.api = this.webhookApi(config, logRetention);
 
+    if (config.eventBridgeSource) {
+      this.eventBridge = new EventBridgeDestination(this, 'EventBridge', {
+        stage,
+        eventSourceName: config.eventBridgeSource,
+        queue: this.queues.queue,
+        deadLetterQueue: this.queues.deadLetterQueue,
+      });
+    }
+
     this.alarms = new PipelineAlarms(this, 'Alarms', {
       stage,
       api: this.api,
@@ -134,6 +153,7 @@ export class WebhookStack extends Stack {
       oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
       signatureFailureAlarmThreshold: config.signatureFailureAlarmThreshold,
       reconcile: { function: this.reconcile.function.function, intervalMinutes: config.reconcileIntervalMinutes },
+      ...(this.eventBridge ? { eventBridge: { busName: this.eventBridge.busName, ruleName: this.eventBridge.ruleName } } : {}),
     });
     new PipelineDashboard(this, 'Dashboard', {
       stage,
@@ -215,5 +235,17 @@ export class WebhookStack extends Stack {
       value: `npm run redrive -- --stage ${stage} --region ${this.region}`,
       description: `Replays the DLQ (SQS StartMessageMoveTask). Or: aws sqs start-message-move-task --source-arn ${deadLetterQueue.queueArn} --destination-arn ${queue.queueArn}`,
     });
+    if (this.eventBridge) {
+      new CfnOutput(this, 'EventBusName', { value: this.eventBridge.busName, description: "The partner event bus receiving Stripe's events (EventBridge console → Event buses)" });
+      new CfnOutput(this, 'EventRuleName', { value: this.eventBridge.ruleName, description: 'The rule on that bus that puts every Stripe event on the event queue' });
+    }
   }
+}
+
+/** The worker's STRIPE_LIVEMODE and STRIPE_ACCOUNTS, only when configured: unset, the worker accepts every event. */
+function acceptanceEnvironment(config: PipelineConfig): Record<string, string> {
+  return {
+    ...(config.livemode === undefined ? {} : { STRIPE_LIVEMODE: String(config.livemode) }),
+    ...(config.accounts === undefined ? {} : { STRIPE_ACCOUNTS: config.accounts === 'all' ? 'all' : config.accounts.join(',') }),
+  };
 }

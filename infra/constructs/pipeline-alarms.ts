@@ -1,6 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -24,6 +24,8 @@ export interface PipelineAlarmsProps {
   readonly signatureFailureAlarmThreshold: number;
   /** The scheduled reconcile and how often it runs. */
   readonly reconcile: { readonly function: IFunction; readonly intervalMinutes: number };
+  /** The partner event bus and the rule that puts its events on the queue. @default no EventBridge destination */
+  readonly eventBridge?: { readonly busName: string; readonly ruleName: string };
 }
 
 /** An alarm's name, e.g. `prod-stripe-webhooks-DeadLetters`; the key policy trusts the stage's pattern of it. */
@@ -40,7 +42,8 @@ export function pipelineMetric(service: keyof typeof SERVICE_NAME, metricName: s
  * Alarms that fire before customers notice: an event in the DLQ, events waiting too long, the ingest
  * answering 5xx (Stripe is retrying), a spike of signature failures (a wrong secret or an attack), and
  * a failing worker; and from the scheduled reconcile, events that no webhook delivered, a reconcile
- * that fails or falls behind. All notify one SNS topic, encrypted with a key CloudWatch may use.
+ * that fails or falls behind; and with an EventBridge destination, Stripe events EventBridge could
+ * not put on the queue. All notify one SNS topic, encrypted with a key CloudWatch may use.
  */
 export class PipelineAlarms extends Construct {
   public readonly topic: Topic;
@@ -113,6 +116,37 @@ export class PipelineAlarms extends Construct {
       threshold: lagThreshold,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
+
+    if (props.eventBridge) this.eventBridgeAlarm(props.eventBridge);
+  }
+
+  /**
+   * EventBridge failing to put Stripe's events on the queue. A rule on a partner (non-default) bus
+   * publishes its metrics with both EventBusName and RuleName, and only when they are not zero; an
+   * alarm on RuleName alone would watch a metric that never exists.
+   */
+  private eventBridgeAlarm({ busName, ruleName }: { readonly busName: string; readonly ruleName: string }): void {
+    const period = Duration.minutes(5);
+    const ruleMetric = (metricName: string) =>
+      new Metric({ namespace: 'AWS/Events', metricName, dimensionsMap: { EventBusName: busName, RuleName: ruleName }, statistic: 'Sum', period });
+    this.alarm(
+      'EventBridgeDeliveries',
+      'EventBridge could not put Stripe events on the event queue (check the queue policy and SQS). Those it dead-lettered are in the dead-letter queue: redrive them once fixed. Those it could not dead-letter are lost to EventBridge: the reconcile queues snapshot events from the Events API',
+      {
+        metric: new MathExpression({
+          // Missing points are zeros: EventBridge publishes these metrics only when they are not zero.
+          expression: 'FILL(failed, 0) + FILL(deadLettered, 0) + FILL(notDeadLettered, 0)',
+          usingMetrics: {
+            failed: ruleMetric('FailedInvocations'),
+            deadLettered: ruleMetric('InvocationsSentToDlq'),
+            notDeadLettered: ruleMetric('InvocationsFailedToBeSentToDlq'),
+          },
+          label: 'Failed deliveries to the event queue',
+          period,
+        }),
+        threshold: 1,
+      },
+    );
   }
 
   private alarm(id: string, description: string, options: { metric: IMetric; threshold: number; comparisonOperator?: ComparisonOperator; evaluationPeriods?: number }): void {

@@ -1,6 +1,7 @@
 /**
- * `npx cdk synth` with the pinned CDK CLI, offline, as a user runs it: the app bundles both functions
- * with local esbuild, passes cdk-nag, and writes the template.
+ * `npx cdk synth` with the pinned CDK CLI, offline, as a user runs it: the app bundles the functions
+ * with local esbuild, passes cdk-nag, and writes the template; with and without an EventBridge
+ * destination.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,24 +10,63 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
+interface SynthesizedTemplate {
+  readonly Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+  readonly Outputs: Record<string, { Value: unknown }>;
+}
+
+/** Runs the pinned CDK CLI's synth with `-c` for each of `context`, into a temporary directory. */
+function runSynth(context: readonly string[], read: (outDir: string) => void = () => undefined) {
+  const outDir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')));
+  try {
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--no-notices', '--quiet', ...context.flatMap((entry) => ['-c', entry]), '-o', outDir], {
+      cwd: ROOT,
+      // No credentials and no instance-metadata lookups: synth must not need AWS.
+      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_VERSION_CHECK: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    if (result.status === 0) read(outDir);
+    return result;
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** Synthesizes stage `stage`, checks it passes cdk-nag, and returns its template. */
+function synth(stage: string, context: readonly string[] = []): SynthesizedTemplate {
+  let template: SynthesizedTemplate | undefined;
+  const result = runSynth([`stage=${stage}`, ...context], (outDir) => {
+    template = JSON.parse(readFileSync(join(outDir, `StripeWebhooks-${stage}.template.json`), 'utf8')) as SynthesizedTemplate;
+  });
+  expect(result.stderr + result.stdout).not.toMatch(/AwsSolutions-/);
+  expect(result.status).toBe(0);
+  return template!;
+}
+
+const typesOf = (template: SynthesizedTemplate) => Object.values(template.Resources).map((resource) => resource.Type);
+
 describe('npx cdk synth', () => {
   it('synthesizes the stack offline, without AWS credentials', () => {
-    const outDir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !name.startsWith('CDK_')));
-    try {
-      const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'cdk'), ['synth', '--no-notices', '--quiet', '-c', 'stage=ci', '-o', outDir], {
-        cwd: ROOT,
-        // No credentials and no instance-metadata lookups: synth must not need AWS.
-        env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_VERSION_CHECK: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        encoding: 'utf8',
-        timeout: 180_000,
-      });
-      expect(result.stderr + result.stdout).not.toMatch(/AwsSolutions-/);
-      expect(result.status).toBe(0);
-      const template = JSON.parse(readFileSync(join(outDir, 'StripeWebhooks-ci.template.json'), 'utf8')) as { Outputs: Record<string, unknown> };
-      expect(Object.keys(template.Outputs)).toContain('WebhookUrl');
-    } finally {
-      rmSync(outDir, { recursive: true, force: true });
-    }
+    const template = synth('ci');
+    expect(Object.keys(template.Outputs)).toContain('WebhookUrl');
+    expect(typesOf(template)).not.toContain('AWS::Events::EventBus');
+  }, 200_000);
+
+  it('synthesizes the stack with an EventBridge destination, offline', () => {
+    const source = 'aws.partner/stripe.com/ed_test_123';
+    const template = synth('ci-eb', [`eventBridgeSource=${source}`]);
+    expect(Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::Events::EventBus').map((bus) => bus.Properties)).toEqual([
+      { Name: source, EventSourceName: source },
+    ]);
+    expect(template.Outputs.EventBusName?.Value).toBe(source);
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['WebhookUrl', 'EventRuleName']));
+  }, 200_000);
+
+  it('refuses a malformed eventBridgeSource with a clear message', () => {
+    const result = runSynth(['stage=ci-bad', 'eventBridgeSource=aws.partner/stripe.com/123']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr + result.stdout).toMatch(/eventBridgeSource must be the partner event source Stripe created/);
   }, 200_000);
 });

@@ -27,11 +27,41 @@ describe('loadPipelineConfig', () => {
     [{ maxConcurrency: '1' }, /maxConcurrency must be a whole number from 2/],
     [{ batchSize: '100', batchingWindowSeconds: '0' }, /batchingWindowSeconds of at least 1/],
     [{ logRetentionDays: '10' }, /logRetentionDays must be one of/],
+    [{ livemode: 'yes' }, /livemode must be true \(live events only\), false \(test events only\) or unset/],
+    [{ livemode: 1 }, /livemode must be true/],
+    [{ accounts: 'acct_1ABC,acct 2' }, /accounts entries must be "platform" or acct_… ids.*"acct 2"/],
+    [{ accounts: 'all,acct_1ABC' }, /accounts entries must be .*"all"/],
+    [{ accounts: 'Platform' }, /accounts entries must be/],
+    [{ accounts: ' , ' }, /accounts must name at least one account/],
+    [{ accounts: 42 }, /accounts must be "all", or "platform" and acct_… ids/],
+    [{ eventBridgeSource: 'aws.partner/stripe.com' }, /eventBridgeSource must be the partner event source .*aws\.partner\/stripe\.com\/ed_…/],
+    [{ eventBridgeSource: 'aws.partner/opsgenie.com/ed_123' }, /eventBridgeSource must be/],
+    [{ eventBridgeSource: 'aws.partner/stripe.com/ed_test 1' }, /eventBridgeSource must be/],
+    [{ eventBridgeSource: 'arn:aws:events:us-east-1:123456789012:event-source/aws.partner/stripe.com/ed_1' }, /eventBridgeSource must be/],
   ])('refuses %j', (context, message) => {
     expect(problemsOf(context)).toEqual([expect.stringMatching(message)]);
   });
 
+  it('leaves livemode, accounts and eventBridgeSource unset by default, and when given empty', () => {
+    const config = fromContext({ livemode: '', accounts: '', eventBridgeSource: '' })();
+    expect(config).not.toHaveProperty('livemode');
+    expect(config).not.toHaveProperty('accounts');
+    expect(config).not.toHaveProperty('eventBridgeSource');
+  });
+
+  it.each([
+    [{ livemode: 'true' }, { livemode: true }],
+    [{ livemode: false }, { livemode: false }],
+    [{ accounts: 'all' }, { accounts: 'all' }],
+    [{ accounts: ' platform , acct_1ABC ' }, { accounts: ['platform', 'acct_1ABC'] }],
+    [{ accounts: ['acct_1ABC', 'acct_2DEF'] }, { accounts: ['acct_1ABC', 'acct_2DEF'] }],
+    [{ eventBridgeSource: 'aws.partner/stripe.com/ed_test_61RM8ltWcTW4mbsxf16RJyfa2xSQLHJJh1sxm7H0KVT6' }, { eventBridgeSource: 'aws.partner/stripe.com/ed_test_61RM8ltWcTW4mbsxf16RJyfa2xSQLHJJh1sxm7H0KVT6' }],
+  ])('reads %j', (context, expected) => {
+    expect(fromContext(context)()).toMatchObject(expected);
+  });
+
   it('reports every problem at once', () => {
     expect(problemsOf({ stage: '', batchSize: 'x', ingestTimeoutSeconds: '60' })).toHaveLength(3);
+    expect(problemsOf({ livemode: 'live', accounts: 'acct-1', eventBridgeSource: 'stripe' })).toHaveLength(3);
   });
 });

@@ -126,6 +126,29 @@ describe('WebhookStack', () => {
       });
     });
 
+    it('give the worker the Stripe API key secret by reference and the read rate, and accept every event by default', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'prod-stripe-webhook-worker',
+        Environment: {
+          Variables: Match.objectLike({
+            STRIPE_API_KEY_SECRET_ARN: ref(stack.apiKeySecret),
+            STRIPE_READS_PER_SECOND: '10',
+            STRIPE_LIVEMODE: Match.absent(),
+            STRIPE_ACCOUNTS: Match.absent(),
+          }),
+        },
+      });
+    });
+
+    it('pass livemode and accounts from context to the worker', () => {
+      const app = new App({ context: { stage: 'accept', livemode: 'false', accounts: ' platform, acct_1ABC ' } });
+      const { stack: other } = createApp(app);
+      Template.fromStack(other).hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'accept-stripe-webhook-worker',
+        Environment: { Variables: Match.objectLike({ STRIPE_LIVEMODE: 'false', STRIPE_ACCOUNTS: 'platform,acct_1ABC' }) },
+      });
+    }, 120_000);
+
     it('give the ingest its queue and secret by reference, never a secret value', () => {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: 'prod-stripe-webhook-ingest',
@@ -148,16 +171,22 @@ describe('WebhookStack', () => {
       expect(statements.flatMap(actions).filter((action) => !/^(sqs|secretsmanager):|^logs:(CreateLogStream|PutLogEvents)$/.test(action))).toEqual([]);
     });
 
-    it('worker: consume the queue and write its two tables, nothing else', () => {
+    it('worker: consume the queue, read and update its ledger item, write projections, read the API key; nothing else', () => {
       const statements = statementsOf(stack.worker.role);
       expect(statements.map((statement) => [actions(statement), statement.Resource])).toEqual(
         expect.arrayContaining([
-          [['dynamodb:UpdateItem'], arnOf(stack.tables.ledger)],
+          [['dynamodb:GetItem', 'dynamodb:UpdateItem'], arnOf(stack.tables.ledger)],
           [['dynamodb:PutItem', 'dynamodb:UpdateItem'], arnOf(stack.tables.projections)],
           [['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], arnOf(stack.queues.queue)],
+          [['secretsmanager:GetSecretValue'], ref(stack.apiKeySecret)],
         ]),
       );
-      expect(statements).toHaveLength(4);
+      expect(statements).toHaveLength(5);
+      // The API key and no other secret: not the signing secrets, which only the ingest reads.
+      const secretStatements = statements.filter((statement) => actions(statement).some((action) => action.startsWith('secretsmanager:')));
+      expect(secretStatements).toEqual([expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: ref(stack.apiKeySecret) })]);
+      // Reads of the ledger are single items, never queries or scans of other events.
+      expect(statements.flatMap(actions).filter((action) => /^dynamodb:(Query|Scan|BatchGetItem)$/.test(action))).toEqual([]);
     });
 
     it('reconcile: read ledger keys, its own checkpoint item, the API key, and send to the queue; nothing else', () => {
@@ -248,6 +277,22 @@ describe('WebhookStack', () => {
 
     it('has a dashboard', () => {
       template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    });
+  });
+
+  describe('without eventBridgeSource', () => {
+    it('has no partner event bus, no rule but the reconcile schedule, and no EventBridge alarm or outputs', () => {
+      template.resourceCountIs('AWS::Events::EventBus', 0);
+      template.resourceCountIs('AWS::Events::Rule', 1);
+      template.hasResourceProperties('AWS::Events::Rule', { Name: 'prod-stripe-webhook-reconcile', ScheduleExpression: Match.anyValue() });
+      template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { Namespace: 'AWS/Events' }, 0);
+      const outputs = Object.keys(template.findOutputs('*'));
+      expect(outputs).not.toContain('EventBusName');
+      expect(outputs).not.toContain('EventRuleName');
+    });
+
+    it('lets no AWS service send to either queue', () => {
+      expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');
     });
   });
 
