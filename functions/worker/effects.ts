@@ -18,9 +18,10 @@
  *   of the fetch with the highest rank (99). It wins over every event created up to that second and
  *   over earlier fetches, so whatever order events arrive in, the stored state is the newest state
  *   fetched: what Stripe held when the last event was processed. Same-second ties stop mattering.
- *   What remains: an event created in the very second of a fetch, after it, loses to that fetch until
- *   the next event of the object is processed (and fetches again); and the clocks of the workers
- *   that fetch must agree to within a second.
+ *   What remains: a change made in the very second of a fetch, after it, is not stored until its own
+ *   event is processed (which fetches again, later); and the clocks of the workers that fetch must
+ *   agree to within a second. When Stripe does not know the object (404), the handler gets no
+ *   current state and the payload is projected under the default rule, as without a key.
  * - Without a key: the default rule above decides (created second, then rank); ties of equal rank in
  *   one second fall to arrival order.
  */

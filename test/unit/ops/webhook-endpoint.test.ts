@@ -38,7 +38,7 @@ function endpoint(overrides: Partial<Stripe.WebhookEndpoint> = {}): Stripe.Webho
     application: null,
     created: Math.floor(T0 / 1000) - 86_400,
     description: endpointDescription('prod'),
-    enabled_events: [...registry.types].sort(),
+    enabled_events: [...registry.snapshotTypes].sort(),
     livemode: false,
     metadata: { managed_by: MANAGED_BY, stage: 'prod', secret_fingerprint: secretFingerprint(OLD_SECRET) },
     status: 'enabled',
@@ -66,10 +66,12 @@ describe('secretFingerprint', () => {
 });
 
 describe('desiredEndpoint', () => {
-  it('enables exactly the handled types, sorted, on the pinned API version', () => {
+  it('enables exactly the handled snapshot types, sorted, on the pinned API version', () => {
     const desired = desiredEndpoint({ url: URL, stage: 'prod' });
 
-    expect(desired.enabled_events).toEqual([...registry.types].sort());
+    expect(desired.enabled_events).toEqual([...registry.snapshotTypes].sort());
+    // A thin-only type is no v1 event: a webhook endpoint cannot subscribe to it.
+    expect(desired.enabled_events).not.toContain('v1.billing.meter.error_report_triggered');
     expect(desired.enabled_events).not.toContain('*');
     expect(desired.api_version).toBe(PINNED_API_VERSION);
     expect(desired.description).toBe('Stripe webhooks on AWS, stage prod');
