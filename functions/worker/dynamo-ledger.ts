@@ -45,7 +45,7 @@ export interface DynamoLedgerOptions {
 }
 
 /** What a refused write reads of the item as it was. */
-type RefusedItem = LedgerState & { readonly deadLetteredAt?: string };
+type RefusedItem = LedgerState & { readonly deadLetteredAt?: string; readonly thinEventId?: string };
 
 /** Items one TransactWriteItems may hold. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -87,7 +87,7 @@ export class DynamoLedger implements Ledger {
         const reasons = error.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           const record = (reasons[0].Item ? unmarshall(reasons[0].Item) : undefined) as RefusedItem | undefined;
-          return { outcome: 'duplicate', status: await this.acknowledgeDone(event.id, explainRefusal(claim, record, now), record) };
+          return { outcome: 'duplicate', status: await this.acknowledgeDone(event, explainRefusal(claim, record, now), record) };
         }
         // A projection write refused: stale (a newer version is stored) or already applied. Drop it and retry.
         const failedGroups = new Set<number>();
@@ -131,7 +131,7 @@ export class DynamoLedger implements Ledger {
       remove: LEASE_AND_DEAD_LETTER,
     });
     if (!refusal) return 'ignored';
-    await this.acknowledgeDone(event.id, explainRefusal(claim, refusal, now), refusal);
+    await this.acknowledgeDone(event, explainRefusal(claim, refusal, now), refusal);
     return 'duplicate';
   }
 
@@ -144,7 +144,7 @@ export class DynamoLedger implements Ledger {
     if (!refusal) return 'acquired';
     const explained = explainRefusal(claim, refusal, now);
     if (explained.kind === 'alreadyOurs') return 'acquired';
-    await this.acknowledgeDone(event.id, explained, refusal);
+    await this.acknowledgeDone(event, explained, refusal);
     return 'duplicate';
   }
 
@@ -172,31 +172,6 @@ export class DynamoLedger implements Ledger {
         ),
       }),
     );
-  }
-
-  async doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined> {
-    const { Item } = await this.db.send(
-      new GetItemCommand({
-        TableName: this.options.ledgerTableName,
-        Key: marshall({ eventId: event.id }),
-        ConsistentRead: true,
-        ProjectionExpression: '#status, #thinEventId',
-        ExpressionAttributeNames: { '#status': 'status', '#thinEventId': 'thinEventId' },
-      }),
-    );
-    const item = Item ? (unmarshall(Item) as { status?: string; thinEventId?: string }) : undefined;
-    if (item?.status !== 'completed' && item?.status !== 'ignored') return undefined;
-    if (event.thinEventId && item.thinEventId !== event.thinEventId) {
-      // The thin notification of a change already done as a snapshot: keep its id beside the snapshot's.
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.options.ledgerTableName,
-          Key: marshall({ eventId: event.id }),
-          ...expression('SET #thinEventId = :thinEventId, #updatedAt = :nowIso', 'attribute_exists(#eventId)', { ':thinEventId': event.thinEventId, ':nowIso': new Date(now).toISOString() }),
-        }),
-      );
-    }
-    return item.status;
   }
 
   /**
@@ -228,22 +203,45 @@ export class DynamoLedger implements Ledger {
 
   /**
    * A write refused because the event is done: the delivery is acknowledged. A dead-letter note on the
-   * item is cleared then, as a completion clears it: this delivery is the note's message, redriven.
+   * item is cleared then, as a completion clears it: this delivery is the note's message, redriven. A
+   * thin notification folded into the done event leaves its id beside the event's.
    * @throws what says to retry, when the refusal is not "done"
    */
-  private async acknowledgeDone(eventId: string, refusal: Refusal, record: RefusedItem | undefined) {
-    const status = statusIfDone(eventId, refusal);
-    if (record?.deadLetteredAt) {
+  private async acknowledgeDone(event: LedgerEvent, refusal: Refusal, record: RefusedItem | undefined) {
+    const status = statusIfDone(event.id, refusal);
+    const thinEventId = event.thinEventId && record?.thinEventId !== event.thinEventId ? event.thinEventId : undefined;
+    if (record?.deadLetteredAt || thinEventId) {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.options.ledgerTableName,
-          Key: marshall({ eventId }),
-          ...expression(`REMOVE ${DEAD_LETTER_NOTE.join(', ')}`, 'attribute_exists(#deadLetteredAt)', {}),
+          Key: marshall({ eventId: event.id }),
+          ...expression(
+            [thinEventId ? 'SET #thinEventId = :thinEventId' : '', record?.deadLetteredAt ? `REMOVE ${DEAD_LETTER_NOTE.join(', ')}` : ''].join(' ').trim(),
+            'attribute_exists(#eventId)',
+            { ':thinEventId': thinEventId },
+          ),
         }),
       ).catch((error: unknown) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
     }
+    return status;
+  }
+
+  async doneStatus(event: LedgerEvent): Promise<'completed' | 'ignored' | undefined> {
+    const { Item } = await this.db.send(
+      new GetItemCommand({
+        TableName: this.options.ledgerTableName,
+        Key: marshall({ eventId: event.id }),
+        ConsistentRead: true,
+        ProjectionExpression: '#status, #thinEventId, #deadLetteredAt',
+        ExpressionAttributeNames: { '#status': 'status', '#thinEventId': 'thinEventId', '#deadLetteredAt': 'deadLetteredAt' },
+      }),
+    );
+    const item = Item ? (unmarshall(Item) as RefusedItem) : undefined;
+    const status = item?.status;
+    if (status !== 'completed' && status !== 'ignored') return undefined;
+    await this.acknowledgeDone(event, { kind: 'done', status }, item);
     return status;
   }
 

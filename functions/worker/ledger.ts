@@ -92,9 +92,10 @@ export interface Ledger {
   markDeadLettered(event: LedgerEvent, receiveCount: number, now: number): Promise<void>;
   /**
    * The status when the event is already done (completed or ignored), read before anything costly
-   * (a Stripe API read) is spent on a duplicate. Records `event.thinEventId` on a done item that lacks it.
+   * (a Stripe API read) is spent on a duplicate. A done event is acknowledged as a refused commit is:
+   * its dead-letter note cleared, and `event.thinEventId` recorded beside it.
    */
-  doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined>;
+  doneStatus(event: LedgerEvent): Promise<'completed' | 'ignored' | undefined>;
 }
 
 /** The ledger's view of an envelope. */

@@ -72,7 +72,7 @@ export async function processEvent(envelope: EventEnvelope, delivery: DeliveryIn
   let result: CommitResult;
   let effects: Effects;
   // A duplicate of an event that is done costs no Stripe API read.
-  if (!force && needsStripeReads(envelope, handler, deps) && (await deps.ledger.doneStatus(record, deps.now()))) return duplicate(deps, context);
+  if (!force && needsStripeReads(envelope, handler, deps) && (await deps.ledger.doneStatus(record))) return duplicate(deps, context);
   try {
     const { event, context: handlerContext } = await prepareEvent(envelope, handler, deps);
     effects = handler.handle(event, handlerContext);

@@ -22,7 +22,7 @@ import { runStripeEndpoint } from '../../scripts/stripe-endpoint';
 const URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/webhook';
 const API_KEY = 'sk_test_endpointtool_5f3a9c1e7b2d4';
 const HOUR = 3_600_000;
-const HANDLED = [...registry.types].sort();
+const HANDLED = [...registry.snapshotTypes].sort();
 
 let standIn: StripeApiStandIn;
 let dir: string;

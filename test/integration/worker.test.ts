@@ -25,6 +25,8 @@ import { STANDIN_API_KEY, startStripeApiStandIn, type StripeApiStandIn } from '.
 import { queryPartition } from '../../ops/table-reads';
 import { emulatorEndpoints, freshResources, getItem } from '../helpers/aws';
 import { formatOneAttributes, sqsRecord } from '../helpers/factories';
+import { thinMessage } from '../../functions/shared/message';
+import type { ThinNotification } from '../../functions/shared/stripe-event';
 import { SimulatedCrash, connectionReset, crashOn, injectFault } from '../helpers/faults';
 import { recordingCount, recordingLog } from '../helpers/recorders';
 
@@ -41,12 +43,12 @@ describe('worker', () => {
   afterAll(() => db.destroy());
 
   /** The worker's dependencies from its one wiring, over the test's tables, with recorders for logs and metrics. */
-  function depsFor(overrides: Partial<Omit<WorkerParts, 'config'>> & { client?: ReturnType<typeof newClient> } = {}) {
+  function depsFor(overrides: Partial<Omit<WorkerParts, 'config'>> & { client?: ReturnType<typeof newClient>; env?: Record<string, string> } = {}) {
     const log = recordingLog();
     const count = recordingCount();
-    const { client, ...parts } = overrides;
+    const { client, env, ...parts } = overrides;
     const deps = workerDeps({
-      config: loadWorkerConfig({ LEDGER_TABLE_NAME: tables.ledgerTableName, PROJECTIONS_TABLE_NAME: tables.projectionsTableName }),
+      config: loadWorkerConfig({ LEDGER_TABLE_NAME: tables.ledgerTableName, PROJECTIONS_TABLE_NAME: tables.projectionsTableName, ...env }),
       db: client ?? db,
       log,
       count,
@@ -76,7 +78,8 @@ describe('worker', () => {
 
   const ledgerRecord = (eventId: string) => getItem<LedgerRecord>(db, tables.ledgerTableName, { eventId });
   const projection = (key: { pk: string; sk: string }) => getItem<Record<string, unknown>>(db, tables.projectionsTableName, key);
-  const ledgerEntries = () => queryPartition<{ sk: string; amount: number; entries?: number; currency: string }>(db, tables.projectionsTableName, 'ledger');
+  // The sample events are the platform's test-mode events: their ledger is the test#platform scope.
+  const ledgerEntries = () => queryPartition<{ sk: string; amount: number; entries?: number; currency: string }>(db, tables.projectionsTableName, projectionKeys.ledgerPartition({ livemode: false }));
 
   /** Delivers an event until it no longer fails, as SQS redelivery would; returns the outcomes. */
   async function deliverUntilDone(event: Stripe.Event, deps: ProcessDeps, limit = 10) {
@@ -464,20 +467,72 @@ describe('worker', () => {
     });
 
     it.each([
-      [401, 'key_refused'],
-      [500, 'unavailable'],
-    ] as const)('fails, to be retried, when Stripe answers %i, and completes once it answers again', async (status, failure) => {
+      // stripe-node retries a 5xx twice itself, so three answers make one failed read; a 401 it never retries.
+      [401, 'key_refused', 1],
+      [500, 'unavailable', 3],
+    ] as const)('fails, to be retried, when Stripe answers %i, and completes once it answers again', async (status, failure, times) => {
       const { deps } = depsFor({ reads });
       const event = sampleEvent('payment_intent.succeeded');
       standIn.store.recordEvent(event);
-      // stripe-node retries a 5xx twice itself: three answers make one failed read.
-      standIn.injectFault({ path: new RegExp(event.id), status, times: 3 });
+      standIn.injectFault({ path: new RegExp(event.id), status, times });
 
       await expect(processEvent(thin(event), {}, deps)).rejects.toMatchObject({ failure });
       expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed' });
       expect(JSON.stringify(await ledgerRecord(event.id))).not.toContain(STANDIN_API_KEY);
 
       expect(await processEvent(thin(event), {}, deps)).toBe('completed');
+    });
+  });
+
+  describe('one event by every way in at once (a migration running both destinations)', () => {
+    let standIn: StripeApiStandIn;
+    let reads: StripeReads;
+    beforeAll(async () => {
+      standIn = await startStripeApiStandIn();
+      const api = await createStripeApi(localStripeApiConfig(standIn.url, {}));
+      reads = stripeReads(async () => api);
+    });
+    afterAll(() => standIn.stop());
+
+    const eventBridgeRecord = (detail: unknown) =>
+      sqsRecord(JSON.stringify({ version: '0', id: 'eb-1', 'detail-type': 'x', source: 'aws.partner/stripe.com/ed_test_1', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail }));
+    const thinRecord = (notification: ThinNotification) =>
+      sqsRecord(JSON.stringify(notification), { attributes: thinMessage(notification, '', { source: 'webhook', receivedAt: new Date() }).attributes });
+
+    it('does each effect once when the snapshot, its thin notification and their EventBridge copies share a batch, twice over', async () => {
+      const { deps } = depsFor({ reads });
+      const handler = createWorkerHandler(deps);
+      const payout = sampleEvent('payout.paid', { object: { amount: 4_200 } });
+      standIn.store.recordEvent(payout);
+      const thin = thinNotificationFor(payout);
+      const copies = () => [sqsRecord(payout), thinRecord(thin), eventBridgeRecord(payout), eventBridgeRecord(thin)];
+
+      expect(await handler({ Records: [...copies(), ...copies()] })).toEqual({ batchItemFailures: [] });
+
+      const entries = await ledgerEntries();
+      expect(entries.filter((entry) => entry.sk.startsWith('entry#'))).toHaveLength(1);
+      expect(entries.find((entry) => entry.sk.startsWith('total#'))).toMatchObject({ amount: 4_200, entries: 1 });
+      expect(await ledgerRecord(payout.id)).toMatchObject({ status: 'completed', attempts: 1, thinEventId: thin.id });
+    });
+  });
+
+  describe('an event of a mode or an account the stage does not accept', () => {
+    it.each([
+      ['a test-mode event on a live stage', { STRIPE_LIVEMODE: 'true' }, {}, { livemode: true }, /test-mode event and this stage accepts only live mode/],
+      ['a connected account\'s event on a platform-only stage', { STRIPE_ACCOUNTS: 'platform' }, { account: 'acct_1Other' }, {}, /connected account acct_1Other/],
+      ['the platform\'s event on a stage for one connected account', { STRIPE_ACCOUNTS: 'acct_1Mine' }, {}, { account: 'acct_1Mine' }, /the platform account/],
+    ])('refuses %s: failed with the reason, counted, nothing projected; an accepted batch-mate completes', async (_, env, refusedFields, acceptedFields, reason) => {
+      const { deps, count } = depsFor({ env });
+      const refused = { ...sampleEvent('payment_intent.succeeded'), ...refusedFields };
+      const accepted = { ...sampleEvent('payment_intent.succeeded'), ...acceptedFields };
+
+      const response = await createWorkerHandler(deps)({ Records: [sqsRecord(refused, { messageId: 'refused' }), sqsRecord(accepted)] });
+
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'refused' }]);
+      expect(await ledgerRecord(refused.id)).toMatchObject({ status: 'failed', lastError: expect.stringMatching(reason) });
+      expect(await projection(projectionKeys.payment(refused.data.object.id))).toBeUndefined();
+      expect(await ledgerRecord(accepted.id)).toMatchObject({ status: 'completed' });
+      expect(count.totals.EventsRefused).toBe(1);
     });
   });
 
@@ -492,7 +547,7 @@ describe('worker', () => {
       expect(await processSnapshot(updated, {}, deps)).toBe('completed');
       expect(await processSnapshot(older, {}, deps)).toBe('completed');
 
-      expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'past_due', sourceEventId: updated.id });
+      expect(await projection(projectionKeys.subscription(customer, 'sub_1'))).toMatchObject({ status: 'past_due', sourceEventId: updated.id });
       expect(await ledgerRecord(older.id)).toMatchObject({ status: 'completed', skippedWrites: 1 });
       expect(count.totals.StaleWritesSkipped).toBe(1);
     });
@@ -500,11 +555,11 @@ describe('worker', () => {
     it('lets a newer event overwrite an older one', async () => {
       const { deps } = depsFor();
       const customer = 'cus_forward';
-      const first = sampleEvent('customer.subscription.created', { created: 1_760_000_000, object: { customer, status: 'active' } });
-      const second = sampleEvent('customer.subscription.deleted', { created: 1_760_000_100, object: { customer } });
+      const first = sampleEvent('customer.subscription.created', { created: 1_760_000_000, object: { customer, id: 'sub_forward', status: 'active' } });
+      const second = sampleEvent('customer.subscription.deleted', { created: 1_760_000_100, object: { customer, id: 'sub_forward' } });
       await processSnapshot(first, {}, deps);
       await processSnapshot(second, {}, deps);
-      expect(await projection(projectionKeys.membership(customer))).toMatchObject({ status: 'canceled', sourceEventId: second.id });
+      expect(await projection(projectionKeys.subscription(customer, 'sub_forward'))).toMatchObject({ status: 'canceled', sourceEventId: second.id });
     });
 
     it('ranks a terminal state above an intermediate one created in the same second', async () => {
