@@ -17,6 +17,11 @@ export interface EventSummary {
   readonly status: EventStatus;
   readonly attempts: number;
   readonly source?: string;
+  /** snapshot or thin: the form the event that did the work came in. */
+  readonly form?: string;
+  /** The thin notification folded into this snapshot event, when one came. */
+  readonly thinEventId?: string;
+  readonly livemode?: boolean;
   readonly account?: string;
   readonly lastError?: string;
   readonly receivedAt?: string;
@@ -32,6 +37,9 @@ export function eventSummary(record: LedgerRecord): EventSummary {
     status: record.status,
     attempts: record.attempts ?? 0,
     ...optional('source'),
+    ...optional('form'),
+    ...optional('thinEventId'),
+    ...optional('livemode'),
     ...optional('account'),
     ...optional('lastError'),
     ...optional('receivedAt'),

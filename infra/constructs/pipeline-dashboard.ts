@@ -56,7 +56,7 @@ export class PipelineDashboard extends Construct {
       }),
       new GraphWidget({
         title: 'Worker outcomes',
-        left: ['EventsCompleted', 'EventsIgnored', 'DuplicatesSkipped', 'StaleWritesSkipped', 'EventsFailed'].map((name) => pipelineMetric('worker', name, minute)),
+        left: ['EventsCompleted', 'EventsIgnored', 'DuplicatesSkipped', 'StaleWritesSkipped', 'EventsFailed', 'EventsRefused'].map((name) => pipelineMetric('worker', name, minute)),
         width: 8,
       }),
       new GraphWidget({

@@ -51,7 +51,20 @@ async function showDetail(eventId) {
   $('detail-id').textContent = event.id;
   const fields = $('detail-fields');
   fields.replaceChildren();
-  for (const [name, value] of Object.entries({ type: event.type, status: event.status, source: event.source ?? 'webhook', attempts: event.attempts, 'last error': event.lastError ?? '—', received: event.receivedAt, processed: event.processedAt ?? '—' })) {
+  const shown = {
+    type: event.type,
+    status: event.status,
+    source: event.source ?? 'webhook',
+    form: event.form ?? 'snapshot',
+    'thin event': event.thinEventId ?? '—',
+    mode: event.livemode ? 'live' : 'test',
+    account: event.account ?? 'platform',
+    attempts: event.attempts,
+    'last error': event.lastError ?? '—',
+    received: event.receivedAt,
+    processed: event.processedAt ?? '—',
+  };
+  for (const [name, value] of Object.entries(shown)) {
     fields.append(Object.assign(document.createElement('dt'), { textContent: name }), Object.assign(document.createElement('dd'), { textContent: String(value) }));
   }
   $('detail-payload').textContent = event.payload ? JSON.stringify(event.payload, null, 2) : '(payload not kept: received before this server started)';
