@@ -122,7 +122,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       cleanups.push(() => stripeStandIn!.stop());
     }
     const stripeApiBase = options.stripeApi?.base ?? stripeStandIn!.url;
-    const stripeApi = await createStripeApi(localStripeApiConfig(stripeApiBase, options.stripeApi?.key ? { STRIPE_API_KEY: options.stripeApi.key } : {}));
+    // The read rate limit shares a real account's limit with the merchant's code; the stack's own
+    // stand-in shares nothing, so it is read at the most the setting allows.
+    const apiEnv = options.stripeApi ? (options.stripeApi.key ? { STRIPE_API_KEY: options.stripeApi.key } : {}) : { STRIPE_READS_PER_SECOND: '100' };
+    const stripeApi = await createStripeApi(localStripeApiConfig(stripeApiBase, apiEnv));
 
     const chaos = new Chaos(options.chaos, options.chaosSeed);
     const eventLog = new EventLog(print, options.onOutcome);
