@@ -10,19 +10,18 @@ import { createDynamoDbClient } from '../../functions/shared/clients';
 import { loadWorkerConfig } from '../../functions/shared/config';
 import { snapshotEnvelope, thinEnvelope } from '../../functions/shared/envelope';
 import { projectionKeys } from '../../functions/shared/projection-keys';
-import { createStripeApi } from '../../functions/shared/stripe-api';
 import type { LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
-import { currentObjectsOfBatch, stripeReads, type StripeReads } from '../../functions/worker/stripe-reads';
+import { currentObjectsOfBatch, type StripeReads } from '../../functions/worker/stripe-reads';
 import { workerDeps } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
-import { localStripeApiConfig } from '../../local/local-stripe-api';
 import { sampleEvent } from '../../local/sample-events';
 import { sampleMeter, sampleMeterErrorReport } from '../../local/sample-thin-events';
-import { startStripeApiStandIn, type StripeApiStandIn } from '../../local/stripe-api/server';
+import type { StripeApiStandIn } from '../../local/stripe-api/server';
 import { getAccountingLedger, getBalance, getCustomer } from '../../ops/projection-reads';
 import { emulatorEndpoints, freshResources, getItem } from '../helpers/aws';
 import { recordingCount, recordingLog } from '../helpers/recorders';
+import { startStandInReads } from '../helpers/standin-reads';
 
 const newClient = () => createDynamoDbClient({ endpoint: emulatorEndpoints().dynamodb, ...LOCAL_AWS });
 
@@ -40,9 +39,7 @@ describe('state that stays true', () => {
   let reads: StripeReads;
 
   beforeAll(async () => {
-    standIn = await startStripeApiStandIn();
-    const api = await createStripeApi(localStripeApiConfig(standIn.url, {}));
-    reads = stripeReads(async () => api);
+    ({ standIn, reads } = await startStandInReads());
   });
   beforeEach(async () => {
     const resources = await freshResources();

@@ -9,22 +9,21 @@ import { createDynamoDbClient } from '../../functions/shared/clients';
 import { loadWorkerConfig } from '../../functions/shared/config';
 import { snapshotEnvelope, thinEnvelope } from '../../functions/shared/envelope';
 import { CommitConflictError, LeaseHeldError, StripeApiError, UnresolvedEventError } from '../../functions/shared/errors';
-import { createStripeApi } from '../../functions/shared/stripe-api';
 import { projectionKeys } from '../../functions/shared/projection-keys';
 import type { LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
 import { createRegistry, type Registry } from '../../functions/worker/registry';
 import { createWorkerHandler } from '../../functions/worker/sqs-batch';
-import { stripeReads, type StripeReads } from '../../functions/worker/stripe-reads';
+import type { StripeReads } from '../../functions/worker/stripe-reads';
 import { workerDeps, type WorkerParts } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
-import { localStripeApiConfig } from '../../local/local-stripe-api';
 import { sampleEvent } from '../../local/sample-events';
 import { thinNotificationFor } from '../../local/sample-thin-events';
-import { STANDIN_API_KEY, startStripeApiStandIn, type StripeApiStandIn } from '../../local/stripe-api/server';
+import { STANDIN_API_KEY, type StripeApiStandIn } from '../../local/stripe-api/server';
 import { queryPartition } from '../../ops/table-reads';
 import { emulatorEndpoints, freshResources, getItem } from '../helpers/aws';
 import { formatOneAttributes, sqsRecord } from '../helpers/factories';
+import { startStandInReads } from '../helpers/standin-reads';
 import { thinMessage } from '../../functions/shared/message';
 import type { ThinNotification } from '../../functions/shared/stripe-event';
 import { SimulatedCrash, connectionReset, crashOn, injectFault } from '../helpers/faults';
@@ -404,9 +403,7 @@ describe('worker', () => {
     let standIn: StripeApiStandIn;
     let reads: StripeReads;
     beforeAll(async () => {
-      standIn = await startStripeApiStandIn();
-      const api = await createStripeApi(localStripeApiConfig(standIn.url, {}));
-      reads = stripeReads(async () => api);
+      ({ standIn, reads } = await startStandInReads());
     });
     afterAll(() => standIn.stop());
 
@@ -488,9 +485,7 @@ describe('worker', () => {
     let standIn: StripeApiStandIn;
     let reads: StripeReads;
     beforeAll(async () => {
-      standIn = await startStripeApiStandIn();
-      const api = await createStripeApi(localStripeApiConfig(standIn.url, {}));
-      reads = stripeReads(async () => api);
+      ({ standIn, reads } = await startStandInReads());
     });
     afterAll(() => standIn.stop());
 
