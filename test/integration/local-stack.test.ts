@@ -37,7 +37,11 @@ describe('local stack', () => {
     expect(detail).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'completed', attempts: 1, payload: { id: event.id } });
     expect(typeof detail.receivedAt).toBe('string');
     expect(typeof detail.processedAt).toBe('string');
-    const lines = stack.lines.filter((line) => line.includes(event.id));
+    // The ledger says completed as soon as the commit lands; the terminal line follows the commit's answer.
+    const lines = await eventually(async () => {
+      const mine = stack.lines.filter((line) => line.includes(event.id));
+      return mine.length >= 2 ? mine : undefined;
+    }, 5_000, 'the completion line');
     expect(lines[0]).toMatch(/← payment_intent\.succeeded +evt_\w+ +received → queued in \d+ ms/);
     expect(lines[1]).toMatch(/✓ payment_intent\.succeeded .* completed \d+ ms after receipt \(attempt 1\)/);
     expect(stack.lines.join('\n')).toContain('PaymentIntent was successful!');
