@@ -50,6 +50,8 @@ function count(client: SQSClient | DynamoDBClient): Counter {
     },
     { step: 'initialize', name: 'benchCounter' },
   );
+  // The clients resolve each command's middleware once (cacheMiddleware): drop what they resolved.
+  delete (client as unknown as { handlers?: unknown }).handlers;
   return counter;
 }
 

@@ -26,14 +26,26 @@ export const BUNDLE_OPTIONS = {
   sourcemap: true,
   // Bundling the SDK pins the versions we test, instead of whatever the Lambda runtime ships.
   external: [],
+  // The ES module builds of the SDK and stripe first: they bundle smaller and load faster than the
+  // CommonJS ones (BENCHMARKS.md, cold start).
+  mainFields: ['module', 'main'],
+  // Those ES builds load some Node built-ins lazily with import() (the SDK's HTTP handler, node:http);
+  // in a CommonJS bundle require() does the same without starting Node's ES module loader, and loads
+  // in hosts without one (jest's VM, which runs the bundles in test/integration/pipeline.test.ts).
+  supported: { 'dynamic-import': false },
   legalComments: 'none',
 } as const satisfies BuildOptions;
+
+/** The esbuild options of one function. */
+export function bundleOptionsFor(_name: FunctionName): BuildOptions {
+  return { ...BUNDLE_OPTIONS, mainFields: [...BUNDLE_OPTIONS.mainFields], external: [...BUNDLE_OPTIONS.external], supported: { ...BUNDLE_OPTIONS.supported } };
+}
 
 export async function bundleFunctions(outDir: string, root = join(__dirname, '..')): Promise<Record<FunctionName, string>> {
   const outputs = {} as Record<FunctionName, string>;
   for (const [name, entry] of Object.entries(FUNCTION_ENTRIES) as [FunctionName, string][]) {
     const outfile = join(outDir, name, 'index.js');
-    await build({ ...BUNDLE_OPTIONS, entryPoints: [join(root, entry)], outfile, logLevel: 'warning' });
+    await build({ ...bundleOptionsFor(name), entryPoints: [join(root, entry)], outfile, logLevel: 'warning' });
     outputs[name] = outfile;
   }
   return outputs;

@@ -134,8 +134,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The functions' own configuration loaders, so every default is the one the Lambdas use.
     const ingest = wireIngest({
-      config: loadIngestConfig({ QUEUE_URL: resources.queueUrl, STRIPE_WEBHOOK_SECRET: options.secrets.join(',') }),
-      sqs,
+      config: loadIngestConfig({ QUEUE_URL: resources.queueUrl, STRIPE_WEBHOOK_SECRET: options.secrets.join(','), AWS_ENDPOINT_URL_SQS: endpoints.sqs }),
+      credentials: LOCAL_AWS.credentials,
       log,
       count,
       ...(options.secretsFile ? { loadSecrets: fileSecrets(options.secretsFile) } : {}),

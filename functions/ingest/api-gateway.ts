@@ -22,7 +22,8 @@ export function createIngestHandler(deps: IngestAdapterDeps): IngestHandler {
     try {
       const received = await receiveWebhook(fromApiGatewayEvent(event), deps);
       deps.log.info('Event queued', { eventId: received.id, eventType: received.type, form: received.form });
-      deps.count('EventsQueued');
+      // No metric on success: SQS counts the messages sent to the queue itself (NumberOfMessagesSent,
+      // on the dashboard), and flushing a metric line per webhook doubled the ingest's CPU (BENCHMARKS.md).
       return json(200, { received: true });
     } catch (error) {
       return errorResponse(error, deps);

@@ -1,9 +1,9 @@
 /**
- * Lambda entry point of the ingest: configuration, clients and observability into the one wiring.
+ * Lambda entry point of the ingest: configuration, credentials and observability into the one wiring.
  * Runs once per container, during the init phase.
  */
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import type { Context } from 'aws-lambda';
-import { createSecretsManagerClient, createSqsClient } from '../shared/clients';
 import { loadIngestConfig } from '../shared/config';
 import { SERVICE_NAME, createObservability } from '../shared/observability';
 import type { ApiGatewayEvent } from './request';
@@ -14,11 +14,14 @@ const { logger, metrics, count } = createObservability(SERVICE_NAME.ingest);
 
 const ingest = wireIngest({
   config,
-  sqs: createSqsClient({ endpoint: config.endpoints.sqs }),
-  ...(config.secretSource.kind === 'secrets-manager' ? { secretsManager: createSecretsManagerClient({ endpoint: config.endpoints.secretsManager }) } : {}),
+  // Lambda hands the function role's credentials to the function in its environment.
+  credentials: fromEnv(),
   log: logger,
   count,
-  afterRequest: () => metrics.publishStoredMetrics(),
+  // Only failures add metrics; a request that added none writes no metric line.
+  afterRequest: () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  },
 });
 
 export const handler = async (event: ApiGatewayEvent, context?: Context) => {

@@ -6,9 +6,9 @@
  * secrets also triggers an early refresh (at most once per `minRefreshMs`), so a secret added during a
  * roll is picked up on its first delivery instead of after the interval.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseSecretList } from '../shared/config';
 import { NotQueuedError, describeError } from '../shared/errors';
+import type { AwsJsonClient } from './aws-json-client';
 
 export type SecretsLoader = () => Promise<readonly string[]>;
 
@@ -95,9 +95,9 @@ export function staticSecrets(secrets: readonly string[]): SecretsLoader {
  * Reads the signing secrets from a Secrets Manager secret. The secret string may be a comma-separated
  * list (`whsec_old,whsec_new`), a JSON array of strings, or a JSON object with a `secrets` array.
  */
-export function secretsManagerSecrets(client: SecretsManagerClient, secretId: string): SecretsLoader {
+export function secretsManagerSecrets(client: AwsJsonClient, endpoint: URL, secretId: string): SecretsLoader {
   return async () => {
-    const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const result = await client.call<{ SecretString?: string }>(endpoint, 'GetSecretValue', { SecretId: secretId });
     if (result.SecretString === undefined) throw new Error(`secret ${secretId} has no string value`);
     return parseSecretString(result.SecretString);
   };

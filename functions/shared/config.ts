@@ -25,6 +25,8 @@ export interface Endpoints {
 
 export interface IngestConfig {
   readonly endpoints: Endpoints;
+  /** The function's region (AWS_REGION, which Lambda always sets), for signing its calls to AWS. */
+  readonly region: string;
   readonly queueUrl: string;
   readonly secretSource: SecretSource;
   /** Maximum age of a signature timestamp, and the allowed clock skew into the future. Never 0. */
@@ -120,7 +122,7 @@ export function loadIngestConfig(env: Env = process.env): IngestConfig {
   });
   const secretSource = loadSecretSource(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { endpoints: loadEndpoints(env), queueUrl: queueUrl!, secretSource: secretSource!, toleranceSeconds };
+  return { endpoints: loadEndpoints(env), region: regionOf(env), queueUrl: queueUrl!, secretSource: secretSource!, toleranceSeconds };
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
@@ -228,6 +230,11 @@ export function loadStripeApiConfig(env: Env, problems: string[]): StripeApiConf
   }
   const readsPerSecond = integer(env, 'STRIPE_READS_PER_SECOND', DEFAULT_STRIPE_READS_PER_SECOND, 1, 100, problems);
   return { keySource, ...(apiBase ? { apiBase } : {}), readsPerSecond };
+}
+
+/** Lambda always sets AWS_REGION; elsewhere (the emulators, which accept any region) it may be absent. */
+function regionOf(env: Env): string {
+  return env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
 }
 
 function loadEndpoints(env: Env): Endpoints {

@@ -38,7 +38,8 @@ export class PipelineDashboard extends Construct {
       }),
       new GraphWidget({
         title: 'Ingest outcomes',
-        left: [pipelineMetric('ingest', 'EventsQueued', minute), pipelineMetric('ingest', 'SignatureFailures', minute), pipelineMetric('ingest', 'EnqueueFailures', minute)],
+        // SQS's own count of what reached the queue (webhooks, and the reconcile's and redrives' sends).
+        left: [props.queue.metricNumberOfMessagesSent({ ...sum, label: 'Messages queued' }), pipelineMetric('ingest', 'SignatureFailures', minute), pipelineMetric('ingest', 'EnqueueFailures', minute)],
         width: 8,
       }),
       new GraphWidget({

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { AwsJsonClient, SQS_SERVICE } from '../../functions/ingest/aws-json-client';
+import { sqsEnqueue } from '../../functions/ingest/enqueue';
+import type { Enqueue } from '../../functions/ingest/receive-webhook';
 import { createDynamoDbClient, createSqsClient } from '../../functions/shared/clients';
 import { LOCAL_AWS } from '../../local/emulators';
 import { createPipelineResources, type CreateOptions } from '../../local/create-resources';
@@ -20,6 +23,11 @@ export function testClients(): { sqs: SQSClient; db: DynamoDBClient } {
     sqs: createSqsClient({ endpoint: endpoints.sqs, ...LOCAL_AWS }),
     db: createDynamoDbClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS }),
   };
+}
+
+/** The ingest's enqueue, sending to `queueUrl` on the SQS emulator (or at `endpoint`) as on AWS. */
+export function emulatorEnqueue(queueUrl: string, endpoint = emulatorEndpoints().sqs): Enqueue {
+  return sqsEnqueue(new AwsJsonClient({ service: SQS_SERVICE, ...LOCAL_AWS }), queueUrl, endpoint);
 }
 
 /** Queues and tables of a fresh, uniquely named stage, so test files never share state. */

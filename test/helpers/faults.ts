@@ -30,6 +30,15 @@ export function crashOn(client: DynamoDBClient, commandName: string, phase: 'bef
     },
     { step: 'initialize', name: 'simulatedCrash' },
   );
+  forgetResolvedMiddleware(client);
+}
+
+/**
+ * Our clients resolve each command's middleware once (`cacheMiddleware`); middleware added later is
+ * seen only once that cache is dropped.
+ */
+export function forgetResolvedMiddleware(client: object): void {
+  delete (client as { handlers?: unknown }).handlers;
 }
 
 export interface FaultOptions {
@@ -74,6 +83,7 @@ export function injectFault(client: DynamoDBClient, options: FaultOptions): { re
   // The deserialize step runs inside the retry middleware (finalizeRequest); initialize, outside it.
   if (options.belowRetries) client.middlewareStack.add(middleware as never, { step: 'deserialize', name: 'injectedFaultBelowRetries' });
   else client.middlewareStack.add(middleware as never, { step: 'initialize', name: 'injectedFault' });
+  forgetResolvedMiddleware(client);
   return counters;
 }
 

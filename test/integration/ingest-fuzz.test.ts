@@ -8,10 +8,9 @@ import fc from 'fast-check';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
 import Stripe from 'stripe';
 import { createIngestHandler } from '../../functions/ingest/api-gateway';
-import { sqsEnqueue } from '../../functions/ingest/enqueue';
 import { SecretCache, staticSecrets } from '../../functions/ingest/secrets';
 import { SAMPLE_OBJECTS, sampleEvent, type SampleEventType } from '../../local/sample-events';
-import { freshResources, testClients } from '../helpers/aws';
+import { emulatorEnqueue, freshResources, testClients } from '../helpers/aws';
 import { OTHER_SECRET, TEST_SECRET, httpApiEvent, restApiEvent } from '../helpers/factories';
 import { recordingCount, recordingLog } from '../helpers/recorders';
 
@@ -62,7 +61,7 @@ describe('ingest fuzzing', () => {
     const { queueUrl } = await freshResources();
     let queued = 0;
     const statuses = new Map<number, number>();
-    const enqueue = sqsEnqueue(sqs, queueUrl);
+    const enqueue = emulatorEnqueue(queueUrl);
     const handler = createIngestHandler({
       secrets: new SecretCache(staticSecrets([TEST_SECRET]), { refreshMs: Infinity }),
       enqueue: async (message) => {

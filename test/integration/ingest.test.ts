@@ -1,18 +1,17 @@
 /**
  * The ingest adapter against the SQS emulator: what Stripe gets back, and what lands on the queue.
  */
-import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
 import { createIngestHandler, type IngestAdapterDeps } from '../../functions/ingest/api-gateway';
+import { AwsJsonClient, SQS_SERVICE } from '../../functions/ingest/aws-json-client';
 import { sqsEnqueue } from '../../functions/ingest/enqueue';
 import { SecretCache, staticSecrets } from '../../functions/ingest/secrets';
-import { createSqsClient } from '../../functions/shared/clients';
 import { MESSAGE_ATTRIBUTE } from '../../functions/shared/message';
 import { MAX_MESSAGE_BYTES } from '../../functions/shared/resources';
 import { LOCAL_AWS, freePort } from '../../local/emulators';
 import { sampleEvent } from '../../local/sample-events';
 import { sampleMeterErrorReport } from '../../local/sample-thin-events';
-import { freshResources, receiveAll, testClients } from '../helpers/aws';
+import { emulatorEnqueue, freshResources, receiveAll, testClients } from '../helpers/aws';
 import { OTHER_SECRET, TEST_SECRET, httpApiEvent, restApiEvent, signedBody, signedHttpApiEvent } from '../helpers/factories';
 import { recordingCount, recordingLog } from '../helpers/recorders';
 
@@ -30,7 +29,7 @@ describe('ingest handler (API Gateway → SQS)', () => {
     const count = recordingCount();
     const handler = createIngestHandler({
       secrets: new SecretCache(staticSecrets([TEST_SECRET]), { refreshMs: Infinity }),
-      enqueue: sqsEnqueue(sqs, queueUrl),
+      enqueue: emulatorEnqueue(queueUrl),
       toleranceSeconds: 300,
       maxMessageBytes: MAX_MESSAGE_BYTES,
       now: Date.now,
@@ -76,7 +75,7 @@ describe('ingest handler (API Gateway → SQS)', () => {
     expect(attributes[MESSAGE_ATTRIBUTE.livemode]?.StringValue).toBe('false');
     expect(attributes[MESSAGE_ATTRIBUTE.apiVersion]?.StringValue).toBe(event.api_version);
     expect(Date.parse(attributes[MESSAGE_ATTRIBUTE.receivedAt]!.StringValue!)).toBeGreaterThan(Date.now() - 60_000);
-    expect(count.totals.EventsQueued).toBe(1);
+    expect(count.totals).toEqual({});
   });
 
   it('verifies a base64-encoded body over its decoded bytes', async () => {
@@ -161,24 +160,27 @@ describe('ingest handler (API Gateway → SQS)', () => {
   });
 
   it('answers 503 when SQS is unreachable, so that Stripe retries', async () => {
-    const unreachable = createSqsClient({ endpoint: `http://127.0.0.1:${await freePort()}`, ...LOCAL_AWS });
-    const { handler, count } = handlerFor({ enqueue: sqsEnqueue(unreachable, queueUrl) });
+    const { handler, count } = handlerFor({ enqueue: emulatorEnqueue(queueUrl, `http://127.0.0.1:${await freePort()}`) });
     const response = await handler(signedHttpApiEvent(sampleEvent('payment_intent.succeeded')));
     expect(response.statusCode).toBe(503);
     expect(count.totals.EnqueueFailures).toBe(1);
-    unreachable.destroy();
   });
 
   it('answers 503 when the queue does not exist', async () => {
-    const { handler } = handlerFor({ enqueue: sqsEnqueue(sqs, `${queueUrl}-missing`) });
+    const { handler } = handlerFor({ enqueue: emulatorEnqueue(`${queueUrl}-missing`) });
     expect((await handler(signedHttpApiEvent(sampleEvent('payment_intent.succeeded')))).statusCode).toBe(503);
   });
 
-  it('answers 503 when SQS answers without a message id (a fault only a mock can produce)', async () => {
-    const client = new SQSClient({ region: 'us-east-1' });
-    mockClient(client).on(SendMessageCommand).resolves({});
-    const { handler } = handlerFor({ enqueue: sqsEnqueue(client, queueUrl) });
+  // Faults only a stubbed answer can produce: SQS answering 200 without a message id, or with the MD5 of another body.
+  it.each([
+    ['without a message id', {}],
+    ['with an MD5 that does not match the body', { MessageId: 'm-1', MD5OfMessageBody: '0'.repeat(32) }],
+  ])('answers 503 when SQS answers %s', async (_case, answer) => {
+    const requestHandler = { handle: async () => ({ response: { statusCode: 200, headers: {}, body: Readable.from([Buffer.from(JSON.stringify(answer))]) } }) };
+    const sqsAnswering = new AwsJsonClient({ service: SQS_SERVICE, ...LOCAL_AWS, requestHandler });
+    const { handler, count } = handlerFor({ enqueue: sqsEnqueue(sqsAnswering, queueUrl) });
     expect((await handler(signedHttpApiEvent(sampleEvent('payment_intent.succeeded')))).statusCode).toBe(503);
+    expect(count.totals.EnqueueFailures).toBe(1);
   });
 
   it('answers 503 when the signing secrets cannot be loaded', async () => {

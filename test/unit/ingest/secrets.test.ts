@@ -1,7 +1,7 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AwsJsonClient, SECRETS_MANAGER_SERVICE } from '../../../functions/ingest/aws-json-client';
 import { SecretCache, parseSecretString, secretsManagerSecrets } from '../../../functions/ingest/secrets';
 import { NotQueuedError } from '../../../functions/shared/errors';
+import { scriptedAws, type ScriptedAnswer } from '../../helpers/aws-answers';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -92,18 +92,27 @@ describe('parseSecretString', () => {
 });
 
 describe('secretsManagerSecrets', () => {
-  // There is no Secrets Manager emulator here, so this one adapter is tested against a mock.
-  it('reads the secret string of the configured secret', async () => {
-    const client = new SecretsManagerClient({ region: 'us-east-1' });
-    const mock = mockClient(client);
-    mock.on(GetSecretValueCommand, { SecretId: 'arn:secret' }).resolves({ SecretString: 'whsec_a,whsec_b' });
+  // There is no Secrets Manager emulator here, so its answers are scripted.
+  const endpoint = new URL('https://secretsmanager.us-east-1.amazonaws.com');
+  function secretsAnswering(answer: ScriptedAnswer) {
+    const aws = scriptedAws(() => answer);
+    const client = new AwsJsonClient({ service: SECRETS_MANAGER_SERVICE, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: aws });
+    return { load: secretsManagerSecrets(client, endpoint, 'arn:secret'), aws };
+  }
 
-    await expect(secretsManagerSecrets(client, 'arn:secret')()).resolves.toEqual(['whsec_a', 'whsec_b']);
+  it('reads the secret string of the configured secret', async () => {
+    const { load, aws } = secretsAnswering({ body: { SecretString: 'whsec_a,whsec_b' } });
+    await expect(load()).resolves.toEqual(['whsec_a', 'whsec_b']);
+    expect(aws.requests[0]).toMatchObject({ target: 'secretsmanager.GetSecretValue', input: { SecretId: 'arn:secret' } });
   });
 
   it('fails on a binary secret', async () => {
-    const client = new SecretsManagerClient({ region: 'us-east-1' });
-    mockClient(client).on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) });
-    await expect(secretsManagerSecrets(client, 'arn:secret')()).rejects.toThrow(/no string value/);
+    const { load } = secretsAnswering({ body: { SecretBinary: 'AQ==' } });
+    await expect(load()).rejects.toThrow(/no string value/);
+  });
+
+  it('fails with AWS’s reason when it is refused', async () => {
+    const { load } = secretsAnswering({ status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized to perform secretsmanager:GetSecretValue' } });
+    await expect(load()).rejects.toThrow(/GetSecretValue answered 400 AccessDeniedException: not authorized/);
   });
 });

@@ -15,7 +15,12 @@ describe('loadIngestConfig', () => {
   const base = { QUEUE_URL: 'https://sqs/queue', STRIPE_WEBHOOK_SECRET: 'whsec_a' };
 
   it('reads a local configuration with defaults', () => {
-    expect(loadIngestConfig(base)).toEqual({ endpoints: {}, queueUrl: 'https://sqs/queue', toleranceSeconds: 300, secretSource: { kind: 'env', secrets: ['whsec_a'] } });
+    expect(loadIngestConfig(base)).toEqual({ endpoints: {}, region: 'us-east-1', queueUrl: 'https://sqs/queue', toleranceSeconds: 300, secretSource: { kind: 'env', secrets: ['whsec_a'] } });
+  });
+
+  it('signs for the region Lambda names in AWS_REGION', () => {
+    expect(loadIngestConfig({ ...base, AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-west-2' }).region).toBe('eu-west-1');
+    expect(loadIngestConfig({ ...base, AWS_DEFAULT_REGION: 'us-west-2' }).region).toBe('us-west-2');
   });
 
   it('reads emulator endpoints from the SDK variables', () => {
