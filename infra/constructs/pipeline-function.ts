@@ -25,7 +25,7 @@ export interface PipelineFunctionProps {
 
 /**
  * One of the pipeline's Lambda functions: arm64, the newest Node.js runtime, bundled on this machine
- * by esbuild (no Docker) with the same options as `npm run bundle`, source maps on. Each function gets
+ * by esbuild (no Docker) with the same options as `npm run bundle` (infra/bundle.ts). Each function gets
  * its own role, whose only permission to start with is writing to its own log group; callers grant
  * the rest, resource by resource.
  */
@@ -70,7 +70,8 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it doubled the ingest's load time (BENCHMARKS.md, cold start). The
+        // maps ship in the asset beside each bundle, to read a minified stack trace when one is needed.
         ...props.environment,
       },
       bundling: {
@@ -80,6 +81,8 @@ export class PipelineFunction extends Construct {
         target: BUNDLE_OPTIONS.target,
         format: OutputFormat.CJS,
         externalModules: [...BUNDLE_OPTIONS.external],
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        esbuildArgs: { '--supported:dynamic-import': 'false' },
       },
     });
   }
