@@ -9,6 +9,8 @@ export interface IngestCpuRun {
   readonly observability: boolean;
   readonly firstCallUs: number;
   readonly first1000MeanUs: number;
+  readonly first1000MedianUs: number;
+  readonly first1000MeanAfterFirstUs: number;
   readonly steadyP50Us: number;
   readonly steadyP99Us: number;
   /** Time spent inside the SQS stub, per call (part of the figures above). */

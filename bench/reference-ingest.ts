@@ -7,4 +7,4 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 
 export const sqs = new SQSClient({});
-export const verifyHeader = Stripe.webhooks.signature.verifyHeader;
+export const verifyHeader = Stripe.webhooks.signature!.verifyHeader;

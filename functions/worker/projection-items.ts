@@ -8,19 +8,25 @@
  * - An accounting entry is put only if it does not exist yet, and adds to its running totals.
  */
 import type { AttributeValue as DynamoValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { attributeMap } from './attribute-values';
 import type { Attributes, ItemKey, ProjectionWrite } from './effects';
 
-/** The transaction items that apply `write` for the event `eventId`. */
+/**
+ * The transaction items that apply `write` for the event `eventId`.
+ *
+ * Attributes are merged with Object.assign, not with `{ ...a, b }`: on Node 20 (the local stack) an
+ * object literal that starts with a spread and adds more costs about 5 µs, for every write of every
+ * event; Lambda's Node 24 makes both equally cheap.
+ */
 export function projectionItems(tableName: string, write: ProjectionWrite, eventId: string, now: number): TransactWriteItem[] {
   const updatedAt = new Date(now).toISOString();
   if (write.kind === 'state') {
-    const attributes = { ...write.attributes, stateVersion: write.version, sourceEventId: eventId, updatedAt };
+    const attributes = Object.assign({}, write.attributes, { stateVersion: write.version, sourceEventId: eventId, updatedAt });
     return [
       {
         Update: {
           TableName: tableName,
-          Key: marshall(write.key),
+          Key: attributeMap(write.key),
           ...setAll(attributes, 'attribute_not_exists(#stateVersion) OR #stateVersion <= :stateVersion'),
         },
       },
@@ -30,13 +36,13 @@ export function projectionItems(tableName: string, write: ProjectionWrite, event
     {
       Put: {
         TableName: tableName,
-        Item: marshall({ ...write.key, ...write.attributes, recordedAt: updatedAt }, { removeUndefinedValues: true }),
+        Item: attributeMap(Object.assign({}, write.key, write.attributes, { recordedAt: updatedAt }), { removeUndefinedValues: true }),
         ConditionExpression: 'attribute_not_exists(pk)',
       },
     },
     ...write.totals.map(
       (total): TransactWriteItem => ({
-        Update: { TableName: tableName, Key: marshall(total.key), ...addAll(total.add, { ...total.set, updatedAt }) },
+        Update: { TableName: tableName, Key: attributeMap(total.key), ...addAll(total.add, Object.assign({}, total.set, { updatedAt })) },
       }),
     ),
   ];
@@ -59,18 +65,19 @@ function setAll(attributes: Attributes, condition: string): Expression {
   const names: Record<string, string> = { '#stateVersion': 'stateVersion' };
   const values: Record<string, unknown> = { ':stateVersion': attributes.stateVersion };
   const assignments: string[] = [];
-  Object.entries(attributes)
-    .filter(([, value]) => value !== undefined)
-    .forEach(([name, value], index) => {
-      names[`#a${index}`] = name;
-      values[`:a${index}`] = value;
-      assignments.push(`#a${index} = :a${index}`);
-    });
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    if (value === undefined) continue;
+    const placeholder = placeholderOf('a', assignments.length);
+    names[placeholder.name] = name;
+    values[placeholder.value] = value;
+    assignments.push(placeholder.assignment);
+  }
   return {
     UpdateExpression: `SET ${assignments.join(', ')}`,
     ConditionExpression: condition,
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: marshall(values),
+    ExpressionAttributeValues: attributeMap(values),
   };
 }
 
@@ -78,21 +85,43 @@ function setAll(attributes: Attributes, condition: string): Expression {
 function addAll(add: Readonly<Record<string, number>>, set: Attributes): Expression {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
-  const adds = Object.entries(add).map(([name, value], index) => {
-    names[`#n${index}`] = name;
-    values[`:n${index}`] = value;
-    return `#n${index} :n${index}`;
-  });
-  const sets = Object.entries(set)
-    .filter(([, value]) => value !== undefined)
-    .map(([name, value], index) => {
-      names[`#s${index}`] = name;
-      values[`:s${index}`] = value;
-      return `#s${index} = :s${index}`;
-    });
+  const adds: string[] = [];
+  for (const name of Object.keys(add)) {
+    const placeholder = placeholderOf('n', adds.length);
+    names[placeholder.name] = name;
+    values[placeholder.value] = add[name];
+    adds.push(`${placeholder.name} ${placeholder.value}`);
+  }
+  const sets: string[] = [];
+  for (const name of Object.keys(set)) {
+    const value = set[name];
+    if (value === undefined) continue;
+    const placeholder = placeholderOf('s', sets.length);
+    names[placeholder.name] = name;
+    values[placeholder.value] = value;
+    sets.push(placeholder.assignment);
+  }
   return {
     UpdateExpression: `ADD ${adds.join(', ')}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
     ExpressionAttributeNames: names,
-    ExpressionAttributeValues: marshall(values),
+    ExpressionAttributeValues: attributeMap(values),
   };
+}
+
+interface Placeholder {
+  /** `#a0` */
+  readonly name: string;
+  /** `:a0` */
+  readonly value: string;
+  /** `#a0 = :a0` */
+  readonly assignment: string;
+}
+
+/** The placeholders of each prefix and position, made once: every write uses the same few, and made anew they cost each write. */
+const placeholders = new Map<string, Placeholder[]>();
+
+function placeholderOf(prefix: 'a' | 'n' | 's', index: number): Placeholder {
+  let ofPrefix = placeholders.get(prefix);
+  if (!ofPrefix) placeholders.set(prefix, (ofPrefix = []));
+  return (ofPrefix[index] ??= { name: `#${prefix}${index}`, value: `:${prefix}${index}`, assignment: `#${prefix}${index} = :${prefix}${index}` });
 }
