@@ -1,5 +1,6 @@
 /**
- * Requests per processed event, counted (not timed) on the SDK clients of an in-process local stack,
+ * Requests per processed event, counted (not timed) on the clients of the pipeline assembled in this
+ * process from the functions' own wirings (the ingest, a poller as the local stack runs it, the worker),
  * and baseline 2: a two-phase idempotency pattern (put in-progress, act, mark completed) against our
  * single atomic commit, on the same DynamoDB Local.
  */
@@ -14,7 +15,11 @@ import type { StateWrite } from '../functions/worker/effects';
 import { createPipelineResources } from '../local/create-resources';
 import { LOCAL_AWS } from '../local/emulators';
 import { sampleEvent } from '../local/sample-events';
-import { startLocalStack } from '../local/stack';
+import { startPoller } from '../local/poller';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { wireIngest } from '../functions/ingest/wiring';
+import { loadIngestConfig, loadWorkerConfig } from '../functions/shared/config';
+import { wireWorker } from '../functions/worker/wiring';
 import { createSqsClient } from '../functions/shared/clients';
 import { round } from './stats';
 
@@ -56,49 +61,78 @@ function count(client: SQSClient | DynamoDBClient): Counter {
 }
 
 export async function requestsPerEvent(endpoints: { sqs: string; dynamodb: string }, events = 500) {
-  const done = new Set<string>();
-  const stack = await startLocalStack({
-    port: 0,
-    secrets: [SECRET],
-    stage: `bench${Date.now().toString(36)}`,
-    endpoints,
-    print: () => undefined,
-    onOutcome: (eventId, outcome) => (outcome === 'completed' ? done.add(eventId) : undefined),
+  const sqs = createSqsClient({ endpoint: endpoints.sqs, ...LOCAL_AWS });
+  const db = createDynamoDbClient({ endpoint: endpoints.dynamodb, ...LOCAL_AWS });
+  const resources = await createPipelineResources(sqs, db, { stage: `bench${Date.now().toString(36)}` });
+  const sqsCounter = count(sqs);
+  const dbCounter = count(db);
+  const noop = () => undefined;
+  const quiet = { debug: noop, info: noop, warn: noop, error: noop };
+  // The ingest's own SQS calls (functions/ingest/aws-json-client.ts), counted at its HTTP handler.
+  const transport = new NodeHttpHandler();
+  const ingest = wireIngest({
+    config: loadIngestConfig({ QUEUE_URL: resources.queueUrl, STRIPE_WEBHOOK_SECRET: SECRET, AWS_ENDPOINT_URL_SQS: endpoints.sqs }),
+    credentials: LOCAL_AWS.credentials,
+    requestHandler: {
+      handle: (request) => {
+        if (sqsCounter.enabled) sqsCounter.calls.set('SendMessage', (sqsCounter.calls.get('SendMessage') ?? 0) + 1);
+        return transport.handle(request as Parameters<NodeHttpHandler["handle"]>[0]);
+      },
+    },
+    log: quiet,
+    count: noop,
   });
-  const sqs = count(stack.sqs);
-  const db = count(stack.db);
+  const done = new Set<string>();
+  const worker = wireWorker({
+    config: loadWorkerConfig({ LEDGER_TABLE_NAME: resources.ledgerTableName, PROJECTIONS_TABLE_NAME: resources.projectionsTableName }),
+    db,
+    log: quiet,
+    count: noop,
+  });
+  // The same batch settings as the local stack's poller (local/stack.ts).
+  const poller = startPoller({
+    sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: 'arn:aws:sqs:us-east-1:000000000000:bench',
+    handler: async (event) => {
+      const response = await worker(event);
+      const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      for (const record of event.Records) if (!failed.has(record.messageId)) done.add(JSON.parse(record.body).id);
+      return response;
+    },
+    batchSize: 30,
+  });
   try {
-    sqs.enabled = db.enabled = true;
+    sqsCounter.enabled = dbCounter.enabled = true;
     const planned = Array.from({ length: events }, () => sampleEvent('payment_intent.succeeded'));
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < planned.length) {
-          const event = planned[next++]!;
-          const body = JSON.stringify(event);
-          const response = await fetch(`${stack.url}/webhook`, {
-            method: 'POST',
-            headers: { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET }) },
-            body,
-          });
-          if (response.status !== 200) throw new Error(`answered ${response.status}`);
+          const body = JSON.stringify(planned[next++]!);
+          const header = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET });
+          const response = await ingest({ version: '2.0', requestContext: { http: { method: 'POST' } }, headers: { 'stripe-signature': header }, body, isBase64Encoded: false } as never);
+          if (response.statusCode !== 200) throw new Error(`answered ${response.statusCode}`);
         }
       }),
     );
     while (planned.some((event) => !done.has(event.id))) await new Promise((resolve) => setTimeout(resolve, 50));
-    sqs.enabled = db.enabled = false;
+    sqsCounter.enabled = dbCounter.enabled = false;
   } finally {
-    await stack.stop();
+    await poller.stop();
+    transport.destroy();
+    sqs.destroy();
+    db.destroy();
   }
   const perEvent = (calls: Map<string, number>) => Object.fromEntries([...calls].map(([name, n]) => [name.replace(/Command$/, ''), round(n / events, 3)]));
   return {
     events,
-    sqs: perEvent(sqs.calls),
-    dynamodb: perEvent(db.calls),
-    sqsTotal: round([...sqs.calls.values()].reduce((a, b) => a + b, 0) / events, 3),
-    dynamodbTotal: round([...db.calls.values()].reduce((a, b) => a + b, 0) / events, 3),
-    reportedWru: round(db.reportedWru / events, 2),
-    billedWru: round(db.billedWru / events, 2),
+    sqs: perEvent(sqsCounter.calls),
+    dynamodb: perEvent(dbCounter.calls),
+    sqsTotal: round([...sqsCounter.calls.values()].reduce((a, b) => a + b, 0) / events, 3),
+    dynamodbTotal: round([...dbCounter.calls.values()].reduce((a, b) => a + b, 0) / events, 3),
+    reportedWru: round(dbCounter.reportedWru / events, 2),
+    billedWru: round(dbCounter.billedWru / events, 2),
   };
 }
 

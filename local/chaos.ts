@@ -39,10 +39,16 @@ export interface InjectedCounts {
 export class Chaos {
   private settings: ChaosSettings;
   private readonly random: () => number;
+  private readonly changeListeners: ((settings: ChaosSettings) => void)[] = [];
   /** How many faults were injected, for drill reports. */
   readonly injected: InjectedCounts = { enqueueFailures: 0, workerFailures: 0, crashesAfterCommit: 0, failTypeFailures: 0 };
 
-  constructor(settings: Partial<ChaosSettings> = {}, seed?: number) {
+  constructor(
+    settings: Partial<ChaosSettings> = {},
+    seed?: number,
+    /** Told of each fault injected here, e.g. to count it in the main thread when the worker has its own. */
+    private readonly onInjected?: (fault: keyof InjectedCounts) => void,
+  ) {
     this.settings = validateChaos({ ...NO_CHAOS, ...settings });
     this.random = seed === undefined ? Math.random : seededRandom(seed);
   }
@@ -54,7 +60,23 @@ export class Chaos {
   /** Replaces the settings given, keeping the others. Throws a RangeError on a bad value. */
   update(changes: Partial<ChaosSettings>): ChaosSettings {
     this.settings = validateChaos({ ...this.settings, ...changes });
+    for (const listener of this.changeListeners) listener(this.settings);
     return this.settings;
+  }
+
+  /** Calls `listener` with the settings after every update, e.g. to pass them on to the worker's thread. */
+  onChange(listener: (settings: ChaosSettings) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Counts a fault injected elsewhere (the worker's thread) as if here. */
+  count(fault: keyof InjectedCounts): void {
+    this.injected[fault] += 1;
+  }
+
+  private inject(fault: keyof InjectedCounts): void {
+    this.count(fault);
+    this.onInjected?.(fault);
   }
 
   private roll(rate: number): boolean {
@@ -64,7 +86,7 @@ export class Chaos {
   wrapEnqueue(enqueue: Enqueue): Enqueue {
     return async (message) => {
       if (this.roll(this.settings.enqueueFailRate)) {
-        this.injected.enqueueFailures += 1;
+        this.inject('enqueueFailures');
         throw new NotQueuedError('Injected fault: SQS refused the message');
       }
       return enqueue(message);
@@ -80,7 +102,7 @@ export class Chaos {
         if (this.settings.failTypes.includes(type)) {
           return {
             handle: () => {
-              this.injected.failTypeFailures += 1;
+              this.inject('failTypeFailures');
               throw new InjectedFault(`Injected fault: events of type ${type} fail (failTypes)`);
             },
           };
@@ -90,7 +112,7 @@ export class Chaos {
           ...handler,
           handle: (event, context) => {
             if (this.roll(this.settings.workerFailRate)) {
-              this.injected.workerFailures += 1;
+              this.inject('workerFailures');
               throw new InjectedFault('Injected fault: the action failed');
             }
             return handler.handle(event, context);
@@ -107,7 +129,7 @@ export class Chaos {
       commit: async (...args) => {
         const result = await ledger.commit(...args);
         if (result.outcome === 'completed' && this.roll(this.settings.workerCrashAfterCommitRate)) {
-          this.injected.crashesAfterCommit += 1;
+          this.inject('crashesAfterCommit');
           throw new InjectedFault('Injected fault: the worker crashed after its commit');
         }
         return result;
@@ -115,7 +137,7 @@ export class Chaos {
       commitTogether: async (entries, now) => {
         const result = await ledger.commitTogether(entries, now);
         if ([...result.committed].some(() => this.roll(this.settings.workerCrashAfterCommitRate))) {
-          this.injected.crashesAfterCommit += 1;
+          this.inject('crashesAfterCommit');
           // The whole invocation dies: no message of the batch is acknowledged.
           throw new InjectedFault('Injected fault: the worker crashed after a batch commit');
         }

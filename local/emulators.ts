@@ -36,6 +36,8 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** Directory for the database files; in memory when absent. */
   readonly dataDir?: string;
+  /** Below normal CPU priority (nice 10), so that a busy JVM waits for the ingest rather than the reverse. */
+  readonly lowPriority?: boolean;
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<Emulator> {
@@ -43,7 +45,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   // Java runs under a Node guardian (dynamodb-local.mjs) that stops it if this process dies.
   const child = track(
     spawn(process.execPath, [join(__dirname, 'dynamodb-local.mjs')], {
-      env: { ...process.env, DYNAMODB_LOCAL_PORT: String(port), DYNAMODB_LOCAL_DATA_DIR: options.dataDir ?? '' },
+      env: { ...process.env, DYNAMODB_LOCAL_PORT: String(port), DYNAMODB_LOCAL_DATA_DIR: options.dataDir ?? '', DYNAMODB_LOCAL_LOW_PRIORITY: options.lowPriority ? '1' : '0' },
       stdio: 'pipe',
     }),
   );

@@ -4,8 +4,9 @@
  * Bounded in memory; the ledger in DynamoDB stays the source of truth for status.
  */
 import type { Log } from '../functions/shared/observability';
-import type { Ledger } from '../functions/worker/ledger';
-import { delegate } from './chaos';
+import type { Outcome, OutcomeReport } from './ledger-trace';
+
+export type { Outcome } from './ledger-trace';
 
 interface Trace {
   readonly type: string;
@@ -16,10 +17,9 @@ interface Trace {
 
 export type Print = (line: string) => void;
 
-export type Outcome = 'completed' | 'ignored' | 'duplicate' | 'failed';
 export type OutcomeListener = (eventId: string, outcome: Outcome, at: number) => void;
 
-export class EventLog {
+export class EventLog implements OutcomeReport {
   private readonly traces = new Map<string, Trace>();
 
   constructor(
@@ -42,11 +42,12 @@ export class EventLog {
     this.print(`${clock(this.now())} ✗ ${status} ${reason}`);
   }
 
-  outcome(eventId: string, type: string, outcome: Outcome, detail?: string): void {
-    this.onOutcome?.(eventId, outcome, this.now());
+  /** `at`: when it happened, which the worker's thread tells; the line shows that time, not when it is printed. */
+  outcome(eventId: string, type: string, outcome: Outcome, detail?: string, at = this.now()): void {
+    this.onOutcome?.(eventId, outcome, at);
     const trace = this.traces.get(eventId);
     if (trace && outcome !== 'duplicate') trace.attempts += 1;
-    const since = trace ? ` ${this.now() - trace.receivedAt} ms after receipt` : '';
+    const since = trace ? ` ${at - trace.receivedAt} ms after receipt` : '';
     const attempt = trace ? ` (attempt ${trace.attempts})` : '';
     const text = {
       completed: `completed${since}${attempt}`,
@@ -54,46 +55,19 @@ export class EventLog {
       duplicate: 'duplicate delivery acknowledged, nothing done',
       failed: `failed${attempt}: ${detail ?? ''} → will retry`,
     }[outcome];
-    this.line({ completed: '✓', ignored: '·', duplicate: '↺', failed: '✗' }[outcome], type, eventId, text);
+    this.line({ completed: '✓', ignored: '·', duplicate: '↺', failed: '✗' }[outcome], type, eventId, text, at);
+  }
+
+  deadLettered(eventId: string, type: string, receiveCount: number, at = this.now()): void {
+    this.line('☠', type, eventId, `dead-lettered after ${receiveCount} receives: fix the cause, then npm run redrive -- --local`, at);
   }
 
   payload(eventId: string): string | undefined {
     return this.traces.get(eventId)?.payload;
   }
 
-  private line(mark: string, type: string, eventId: string, text: string): void {
-    this.print(`${clock(this.now())} ${mark} ${type.padEnd(30)} ${eventId}  ${text}`);
-  }
-
-  /** A ledger that reports each outcome to this log. */
-  traceLedger(ledger: Ledger): Ledger {
-    return {
-      ...delegate(ledger),
-      commit: async (event, ...rest) => {
-        const result = await ledger.commit(event, ...rest);
-        this.outcome(event.id, event.type, result.outcome === 'completed' ? 'completed' : 'duplicate');
-        return result;
-      },
-      commitTogether: async (entries, now) => {
-        const result = await ledger.commitTogether(entries, now);
-        for (const { event } of entries) if (result.committed.has(event.id)) this.outcome(event.id, event.type, 'completed');
-        return result;
-      },
-      recordIgnored: async (event, ...rest) => {
-        const result = await ledger.recordIgnored(event, ...rest);
-        this.outcome(event.id, event.type, result);
-        return result;
-      },
-      recordFailure: async (event, error, ...rest) => {
-        this.outcome(event.id, event.type, 'failed', error);
-        return ledger.recordFailure(event, error, ...rest);
-      },
-      // After the last attempt's failure line: this one says there is no next attempt.
-      markDeadLettered: async (event, receiveCount, now) => {
-        this.line('☠', event.type, event.id, `dead-lettered after ${receiveCount} receives: fix the cause, then npm run redrive -- --local`);
-        return ledger.markDeadLettered(event, receiveCount, now);
-      },
-    };
+  private line(mark: string, type: string, eventId: string, text: string, at = this.now()): void {
+    this.print(`${clock(at)} ${mark} ${type.padEnd(30)} ${eventId}  ${text}`);
   }
 }
 

@@ -34,25 +34,34 @@ export function startPoller(options: PollerOptions): Poller {
   let running = true;
   const abort = new AbortController();
 
+  /**
+   * A long poll for the first messages, then, while the queue keeps answering with as many as asked,
+   * more at once; when it answers with fewer (it is drained for now), a wait until the batching window
+   * closes and a last look. So a batch goes to the worker when it is full or its window has passed, as
+   * with Lambda, for a few receives per batch rather than one every few milliseconds: each receive
+   * costs CPU here and in the emulator, which the ingest's answers share on a small machine.
+   */
   async function gatherBatch(): Promise<Message[]> {
     const batch: Message[] = [];
-    const deadline = () => (batch.length === 0 ? Infinity : firstAt + windowMs);
-    let firstAt = 0;
-    while (running && batch.length < batchSize && Date.now() < deadline()) {
-      const waitSeconds = batch.length === 0 ? 1 : 0;
+    let windowEnd = Infinity;
+    while (running && batch.length < batchSize) {
+      const wanted = Math.min(10, batchSize - batch.length);
       const { Messages = [] } = await options.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: options.queueUrl,
-          MaxNumberOfMessages: Math.min(10, batchSize - batch.length),
-          WaitTimeSeconds: waitSeconds,
+          MaxNumberOfMessages: wanted,
+          WaitTimeSeconds: batch.length === 0 ? 1 : 0,
           MessageAttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
         }),
         { abortSignal: abort.signal },
       );
-      if (Messages.length > 0 && batch.length === 0) firstAt = Date.now();
+      if (Messages.length > 0 && batch.length === 0) windowEnd = Date.now() + windowMs;
       batch.push(...Messages);
-      if (Messages.length === 0 && batch.length > 0) await sleep(Math.min(20, windowMs));
+      if (batch.length === 0 || Messages.length === wanted) continue;
+      const left = windowEnd - Date.now();
+      if (left <= 0) break;
+      await sleep(left);
     }
     return batch;
   }

@@ -39,6 +39,9 @@ async function webhook(deps: RouterDeps, request: IncomingMessage, response: Ser
   const started = Date.now();
   const result = await deps.ingest(toHttpApiEvent(request, body, started));
   const ackMs = Date.now() - started;
+  // Answer first: the sender waits for nothing the terminal does.
+  response.writeHead(result.statusCode, result.headers as Record<string, string>);
+  response.end(result.body);
   if (result.statusCode === 200) {
     const text = body.toString('utf8');
     const event = JSON.parse(text) as { id: string; type: string };
@@ -46,8 +49,6 @@ async function webhook(deps: RouterDeps, request: IncomingMessage, response: Ser
   } else {
     deps.eventLog.rejected(result.statusCode, (JSON.parse(result.body) as { error?: { message?: string } }).error?.message ?? '');
   }
-  response.writeHead(result.statusCode, result.headers as Record<string, string>);
-  response.end(result.body);
 }
 
 /** The request body, or undefined when it exceeds `limit` bytes. */

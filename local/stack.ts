@@ -2,7 +2,7 @@
  * The whole pipeline on one machine: emulators, queues and tables from the shared definitions, the
  * ingest and the worker from their one wiring (the same adapters and cores as on AWS), an HTTP server
  * standing in for API Gateway (its routes are in router.ts), and a poller standing in for Lambda's SQS
- * event source mapping. Beside them, a stand-in for Stripe's API (local/stripe-api/), which the
+ * event source mapping, which runs with the worker in a thread of its own (worker-thread.ts). Beside them, a stand-in for Stripe's API (local/stripe-api/), which the
  * backfill reads, unless a Stripe API base is given.
  */
 import { createServer, type Server } from 'node:http';
@@ -10,11 +10,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { wireIngest } from '../functions/ingest/wiring';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
-import { loadIngestConfig, loadWorkerConfig } from '../functions/shared/config';
+import { loadIngestConfig } from '../functions/shared/config';
 import { createStripeApi } from '../functions/shared/stripe-api';
-import type { Registry } from '../functions/worker/registry';
-import { stripeReads } from '../functions/worker/stripe-reads';
-import { wireWorker } from '../functions/worker/wiring';
 import type { PipelineResources } from '../ops/stage';
 import { Chaos, type ChaosSettings } from './chaos';
 import { createPipelineResources } from './create-resources';
@@ -22,9 +19,9 @@ import { readDevSecrets } from './dev-secret';
 import { LOCAL_AWS, startEmulators, type Emulators } from './emulators';
 import { EventLog, terminalLog, type OutcomeListener, type Print } from './event-log';
 import { localStripeApiConfig } from './local-stripe-api';
-import { startPoller, type Poller } from './poller';
 import { createRouter, send } from './router';
 import { startStripeApiStandIn, type StripeApiStandIn } from './stripe-api/server';
+import { startWorkerThread } from './worker-thread';
 
 export interface LocalStackOptions {
   /** @default 4242; 0 picks a free port */
@@ -49,12 +46,16 @@ export interface LocalStackOptions {
   readonly concurrency?: number;
   readonly chaos?: Partial<ChaosSettings>;
   readonly chaosSeed?: number;
-  /** Replaces the reference actions (tests). */
-  readonly registry?: Registry;
   /** Where the terminal lines go. @default console.log */
   readonly print?: Print;
   /** Told of every ledger outcome, for drills and benchmarks that count them. */
   readonly onOutcome?: OutcomeListener;
+  /**
+   * The ingest's answers first: DynamoDB Local and the worker's thread run below normal CPU priority,
+   * so that on a busy machine they wait for the ingest rather than the reverse, as on AWS, where they
+   * share no CPU. For `npm start`; the tests and the drill keep everything at one priority.
+   */
+  readonly ingestFirst?: boolean;
   /** Another Stripe API (STRIPE_API_BASE, STRIPE_API_KEY) instead of the stand-in this stack starts. */
   readonly stripeApi?: { readonly base: string; readonly key?: string };
 }
@@ -101,7 +102,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let endpoints = options.endpoints;
     if (!endpoints) {
-      emulators = await startEmulators({ dataDir: options.dataDir });
+      emulators = await startEmulators({ dataDir: options.dataDir, lowPriority: options.ingestFirst });
       endpoints = { dynamodb: emulators.dynamodb.endpoint, sqs: emulators.sqs.endpoint };
     }
     const sqs = createSqsClient({ endpoint: endpoints.sqs, ...LOCAL_AWS });
@@ -124,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const stripeApiBase = options.stripeApi?.base ?? stripeStandIn!.url;
     // The read rate limit shares a real account's limit with the merchant's code; the stack's own
     // stand-in shares nothing, so it is read at the most the setting allows.
-    const apiEnv = options.stripeApi ? (options.stripeApi.key ? { STRIPE_API_KEY: options.stripeApi.key } : {}) : { STRIPE_READS_PER_SECOND: '100' };
+    const apiEnv: Record<string, string> = options.stripeApi ? (options.stripeApi.key ? { STRIPE_API_KEY: options.stripeApi.key } : {}) : { STRIPE_READS_PER_SECOND: '100' };
     const stripeApi = await createStripeApi(localStripeApiConfig(stripeApiBase, apiEnv));
 
     const chaos = new Chaos(options.chaos, options.chaosSeed);
@@ -141,32 +142,27 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.secretsFile ? { loadSecrets: fileSecrets(options.secretsFile) } : {}),
       decorateEnqueue: (enqueue) => chaos.wrapEnqueue(enqueue),
     });
-    const worker = wireWorker({
-      config: loadWorkerConfig({ LEDGER_TABLE_NAME: resources.ledgerTableName, PROJECTIONS_TABLE_NAME: resources.projectionsTableName }),
-      db,
-      log,
-      count,
-      ...(options.registry ? { registry: options.registry } : {}),
-      // Thin notifications and current objects are read from the same Stripe API the reconcile uses.
-      reads: stripeReads(async () => stripeApi),
-      decorateRegistry: (registry) => chaos.wrapRegistry(registry),
-      // Chaos outside the trace: a crash injected after a commit still shows the commit that happened.
-      decorateLedger: (ledger) => chaos.wrapLedger(eventLog.traceLedger(ledger)),
-    });
-
-    const poller: Poller = startPoller({
-      sqs,
-      queueUrl: resources.queueUrl,
-      queueArn: Attributes!.QueueArn!,
-      handler: worker,
-      // Larger than Lambda's default of 10: DynamoDB Local charges heavily per request, and 30 events
-      // (90 items) still fit one combined commit. Measured best on 2 cores (BENCHMARKS.md).
-      batchSize: options.batchSize ?? 30,
-      batchingWindowMs: options.batchingWindowMs,
-      concurrency: options.concurrency,
-      onError: (error) => print(`poller: ${String(error)}`),
-    });
-    cleanups.push(() => poller.stop());
+    // The worker and its poller run in a thread of their own, as on AWS in a Lambda of their own.
+    const worker = await startWorkerThread(
+      {
+        endpoints,
+        queueUrl: resources.queueUrl,
+        queueArn: Attributes!.QueueArn!,
+        ledgerTableName: resources.ledgerTableName,
+        projectionsTableName: resources.projectionsTableName,
+        // Thin notifications and current objects are read from the same Stripe API the reconcile uses.
+        stripeApi: { base: stripeApiBase, env: apiEnv },
+        // Larger than Lambda's default of 10: DynamoDB Local charges heavily per request, and 30 events
+        // (90 items) still fit one combined commit. Measured best on 2 cores (BENCHMARKS.md).
+        batchSize: options.batchSize ?? 30,
+        ...(options.batchingWindowMs === undefined ? {} : { batchingWindowMs: options.batchingWindowMs }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        chaos: { settings: chaos.current, ...(options.chaosSeed === undefined ? {} : { seed: options.chaosSeed + 1 }) },
+        lowPriority: options.ingestFirst === true,
+      },
+      { outcome: (...report) => eventLog.outcome(...report), deadLettered: (...report) => eventLog.deadLettered(...report), print, chaos },
+    );
+    cleanups.push(() => worker.stop());
 
     const route = createRouter({ ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi, isReady: () => ready } });
     server.on('request', (request, response) => {

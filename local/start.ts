@@ -15,6 +15,7 @@ import { chaosFromEnv } from './chaos';
 import { DEV_SECRET_FILE, localSecrets } from './dev-secret';
 import { PortInUseError, startLocalStack, type LocalStack } from './stack';
 import { removeLocalStackFile, writeLocalStackFile } from './stack-file';
+import { terminalLines } from './terminal-lines';
 
 async function main(): Promise<void> {
   const env = process.env;
@@ -27,8 +28,12 @@ async function main(): Promise<void> {
 
   console.log('Starting DynamoDB Local and the SQS emulator…');
   const started = Date.now();
+  const terminal = terminalLines();
   const stack: LocalStack = await startLocalStack({
     port,
+    print: terminal.print,
+    // The ingest's answers to Stripe before the worker's batches, when this machine is busy.
+    ingestFirst: true,
     secrets,
     ...(generated ? { secretsFile: DEV_SECRET_FILE } : {}),
     dataDir: env.DATA_DIR ? resolve(env.DATA_DIR) : undefined,
@@ -75,9 +80,11 @@ Try:  npm run trigger -- payment_intent.succeeded
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    terminal.flush();
     console.log(`\n${signal}: stopping the poller, the server and the emulators…`);
     await stack.stop();
     removeLocalStackFile();
+    terminal.flush();
     console.log('Stopped.');
     process.exit(0);
   };

@@ -70,8 +70,8 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        // No --enable-source-maps: it doubled the ingest's load time (BENCHMARKS.md, cold start). The
-        // maps ship in the asset beside each bundle, to read a minified stack trace when one is needed.
+        // No --enable-source-maps: it adds to every cold start (BENCHMARKS.md, cold start). The maps
+        // ship in the asset beside each bundle, to read a minified stack trace when one is needed.
         ...props.environment,
       },
       bundling: {

@@ -110,7 +110,7 @@ describe('WebhookStack', () => {
   });
 
   describe('functions', () => {
-    it('run on arm64 and the newest Node.js runtime, without runtime source maps (they double the load time)', () => {
+    it('run on arm64 and the newest Node.js runtime, without runtime source maps (they add to every cold start)', () => {
       template.resourcePropertiesCountIs(
         'AWS::Lambda::Function',
         { Runtime: 'nodejs24.x', Architectures: ['arm64'], Environment: { Variables: Match.objectLike({ NODE_OPTIONS: Match.absent() }) } },
