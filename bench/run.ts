@@ -137,7 +137,7 @@ function render(r: Results): string {
 
 Measured by \`npm run bench\` on ${r.started.toISOString().slice(0, 10)}: ${cpus().length} × ${cpuModel}, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 The machine is shared and noisy: read the figures as ratios within this one run, not as absolutes.
-Reproduce with \`npm ci && npm run bench\` (about 8 minutes; it rewrites this file and bench/results.json).
+Reproduce with \`npm ci && npm run bench\` (about 6 minutes; it rewrites this file and bench/results.json).
 Lambda runs Node 24 on Graviton; Node 24's V8 tiers code up sooner than Node 20's, so the warm-up
 figures here are on the pessimistic side.
 
@@ -251,7 +251,15 @@ Ratio of the local stack's ack to the bare server's: ${round(atRate.ratioP50)}×
 requests that timed out or were refused before an answer (the sender would retry them, as Stripe
 does).
 
-E2E_NOTES
+Where the ack's time goes, and what was done about it. The bare server's ack is the floor: reading the
+body and stripe-node's check. The local stack's ack adds its ingest (the same code as the Lambda's)
+and a real SendMessage round trip to the SQS emulator, a Node process of its own, before it answers:
+that round trip is most of the difference at p50. At p99 the ack waited for a core: two cores carry
+the stack, DynamoDB Local's JVM, the SQS emulator and the load generator. So the worker and its poller
+now run in a thread of their own (local/worker-thread.ts), as on AWS they run in a Lambda of their own,
+and \`npm start\` runs that thread and DynamoDB Local below normal CPU priority, so an ingest answer no
+longer queues behind a batch being committed and logged on the same event loop. The remaining p99 is
+the emulators' and the load generator's share of the two cores; on AWS none of them shares the ingest's.
 
 ### What bounds the local stack
 
@@ -303,7 +311,7 @@ DynamoDB ${r.requests.billedWru} M WRU × $${PRICES.dynamoWru} = $${round(dynamo
 Lambda at 512 MB arm64 (ingest ${round(ingestMs, 1)} ms per event: its CPU above plus an assumed 10 ms SQS
 round trip; worker ${round(workerMs, 1)} ms per event: its CPU plus its share of an assumed 20 ms commit per batch
 of 10; $${PRICES.lambdaRequest}/M requests, $${PRICES.lambdaGbSecond}/GB-s) ≈ $${round(lambdaCost, 2)}.
-**Total ≈ $${round(total, 2)} per million events**, before CloudWatch Logs (about $0.25 at ~0.5 KB of logs per
+**Total ≈ $${round(total, 2)} per million events**, before CloudWatch Logs (about $0.50 at ~1 KB of logs per
 event: one ingest line, one worker line) and the fixed monthly costs listed in the README.
 
 ### Baseline 2: two-phase idempotency against one atomic commit
