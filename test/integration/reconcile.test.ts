@@ -112,7 +112,8 @@ describe('reconcile with the Events API', () => {
 
     const report = await run();
 
-    expect(sleeps).toEqual([3000, 3000]);
+    // The read-rate limiter may also wait a few milliseconds on a busy machine; those are not Retry-After.
+    expect(sleeps.filter((ms) => ms >= 1000)).toEqual([3000, 3000]);
     expect(report.progress.enqueued).toBe(5);
   });
 
