@@ -1,7 +1,7 @@
 /**
  * How fast the emulators themselves go on this machine, with no pipeline around them: SendMessage to
- * fauxqs, and a 3-item commit (one event) or a 30-item commit (ten events) to DynamoDB Local. These
- * bound what the local stack can do end to end.
+ * fauxqs, and a 3-item commit (one event), a 30-item commit (ten events) or a 90-item commit (thirty
+ * events, the local stack's batch) to DynamoDB Local. These bound what the local stack can do end to end.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
@@ -35,14 +35,17 @@ export async function emulatorCeilings(endpoints: { sqs: string; dynamodb: strin
     return ledger.commit(event, writes, { kind: 'direct' }, Date.now());
   };
   const ten = () => ledger.commitTogether(Array.from({ length: 10 }, entry), Date.now());
+  const thirty = () => ledger.commitTogether(Array.from({ length: 30 }, entry), Date.now());
   // Warm-up (JIT in the JVM and in Node), then measure.
   await rate(300, 8, send);
   await rate(300, 8, single);
   await rate(50, 8, ten);
+  await rate(20, 8, thirty);
   const result = {
     sendMessagePerSecond: await rate(2000, 16, send),
     singleCommitEventsPerSecond: await rate(1000, 8, single),
     tenEventCommitEventsPerSecond: round((await rate(150, 8, ten)) * 10),
+    thirtyEventCommitEventsPerSecond: round((await rate(50, 8, thirty)) * 30),
   };
   sqs.destroy();
   db.destroy();

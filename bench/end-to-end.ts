@@ -22,6 +22,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent } from 'node:http';
 import Stripe from 'stripe';
 import { freePort } from '../local/emulators';
 import { sampleEvent } from '../local/sample-events';
@@ -76,6 +77,8 @@ export interface AckComparison {
   /** Stack ÷ bare server. */
   readonly ratioP50: number;
   readonly ratioP99: number;
+  /** Each slice's ack p99 (ms), in the order sent: how much the machine's noise moved during the phase. */
+  readonly sliceP99s: { readonly stack: readonly number[]; readonly bare: readonly number[] };
 }
 
 export interface EndToEndResult {
@@ -86,9 +89,9 @@ export interface EndToEndResult {
 export interface EndToEndOptions {
   /** @default 100 */
   readonly rate?: number;
-  /** Seconds of load at `rate` for each of the stack and the bare server. @default 25 */
+  /** Seconds of load at `rate` for each of the stack and the bare server. @default 24 */
   readonly rateSeconds?: number;
-  /** @default 5 */
+  /** Short, so that a burst of noise from elsewhere falls on both sides alike. @default 2 */
   readonly sliceSeconds?: number;
   /** Closed-loop seconds. @default 20 */
   readonly closedSeconds?: number;
@@ -102,8 +105,8 @@ export interface EndToEndOptions {
 
 export async function endToEnd(options: EndToEndOptions = {}, print: (line: string) => void = () => undefined): Promise<EndToEndResult> {
   const rate = options.rate ?? 100;
-  const sliceSeconds = options.sliceSeconds ?? 5;
-  const slices = Math.max(1, Math.round((options.rateSeconds ?? 25) / sliceSeconds));
+  const sliceSeconds = options.sliceSeconds ?? 2;
+  const slices = Math.max(1, Math.round((options.rateSeconds ?? 24) / sliceSeconds));
   const senders = options.senders ?? 32;
   const backlog = options.backlog ?? 600;
   const dir = mkdtempSync(join(tmpdir(), 'bench-e2e-'));
@@ -126,6 +129,8 @@ export async function endToEnd(options: EndToEndOptions = {}, print: (line: stri
     await loadOverHttp(bareUrl, delivery, { concurrency: 16, durationMs: 3000 });
 
     print(`  ${rate} events/s on the bare server and on the stack: ${slices} slices of ${sliceSeconds} s each, alternating`);
+    // Each side keeps its connections from one slice to the next, as Stripe keeps its own.
+    const [stackAgent, bareAgent] = [new Agent({ keepAlive: true }), new Agent({ keepAlive: true })];
     const slice: LoadOptions = { rate, durationMs: sliceSeconds * 1000 };
     const stackSlices: LoadResult[] = [];
     const bareSlices: LoadResult[] = [];
@@ -133,10 +138,12 @@ export async function endToEnd(options: EndToEndOptions = {}, print: (line: stri
       // bare, stack, stack, bare, bare, stack, …: neither side always goes first after a pause.
       const order = index % 2 === 0 ? (['bare', 'stack'] as const) : (['stack', 'bare'] as const);
       for (const side of order) {
-        if (side === 'bare') bareSlices.push(await loadOverHttp(bareUrl, delivery, slice));
-        else stackSlices.push(await loadOverHttp(stackUrl, delivery, slice));
+        if (side === 'bare') bareSlices.push(await loadOverHttp(bareUrl, delivery, { ...slice, agent: bareAgent }));
+        else stackSlices.push(await loadOverHttp(stackUrl, delivery, { ...slice, agent: stackAgent }));
       }
     }
+    stackAgent.destroy();
+    bareAgent.destroy();
     const atStack = await summarise(`${rate} events/s`, merge(stackSlices), completions);
     const atBare = acks(merge(bareSlices));
 
@@ -153,6 +160,7 @@ export async function endToEnd(options: EndToEndOptions = {}, print: (line: stri
         bare: atBare,
         ratioP50: round(atStack.ackP50 / atBare.ackP50),
         ratioP99: round(atStack.ackP99 / atBare.ackP99),
+        sliceP99s: { stack: stackSlices.map(p99), bare: bareSlices.map(p99) },
       },
       closedLoop: closed,
     };
@@ -223,6 +231,8 @@ async function summarise(offered: string, result: LoadResult, tail: CompletionTa
     sustainedPerSecond: round(done.length / ((lastCompletion - result.firstAt) / 1000)),
   };
 }
+
+const p99 = (result: LoadResult) => round(percentile(result.ackMs, 99), 1);
 
 function acks(result: LoadResult): AckResult {
   return {

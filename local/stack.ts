@@ -2,8 +2,9 @@
  * The whole pipeline on one machine: emulators, queues and tables from the shared definitions, the
  * ingest and the worker from their one wiring (the same adapters and cores as on AWS), an HTTP server
  * standing in for API Gateway (its routes are in router.ts), and a poller standing in for Lambda's SQS
- * event source mapping, which runs with the worker in a thread of its own (worker-thread.ts). Beside them, a stand-in for Stripe's API (local/stripe-api/), which the
- * backfill reads, unless a Stripe API base is given.
+ * event source mapping, which runs with the worker in a thread of its own (worker-thread.ts). Beside
+ * them, a stand-in for Stripe's API (local/stripe-api/), which the backfill reads, unless a Stripe API
+ * base is given.
  */
 import { createServer, type Server } from 'node:http';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -51,9 +52,10 @@ export interface LocalStackOptions {
   /** Told of every ledger outcome, for drills and benchmarks that count them. */
   readonly onOutcome?: OutcomeListener;
   /**
-   * The ingest's answers first: DynamoDB Local and the worker's thread run below normal CPU priority,
-   * so that on a busy machine they wait for the ingest rather than the reverse, as on AWS, where they
-   * share no CPU. For `npm start`; the tests and the drill keep everything at one priority.
+   * The ingest's answers first, as on AWS, where nothing else shares its CPU: DynamoDB Local and the
+   * worker's thread run below normal CPU priority, so that on a busy machine they wait for the ingest
+   * rather than the reverse, and the SQS emulator runs in this process, so that a SendMessage wakes no
+   * other. For `npm start`; the tests and the drill keep one priority and the emulators as processes.
    */
   readonly ingestFirst?: boolean;
   /** Another Stripe API (STRIPE_API_BASE, STRIPE_API_KEY) instead of the stand-in this stack starts. */
@@ -102,7 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     let endpoints = options.endpoints;
     if (!endpoints) {
-      emulators = await startEmulators({ dataDir: options.dataDir, lowPriority: options.ingestFirst });
+      emulators = await startEmulators({ dataDir: options.dataDir, lowPriority: options.ingestFirst, sqsInProcess: options.ingestFirst });
       endpoints = { dynamodb: emulators.dynamodb.endpoint, sqs: emulators.sqs.endpoint };
     }
     const sqs = createSqsClient({ endpoint: endpoints.sqs, ...LOCAL_AWS });
