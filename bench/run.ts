@@ -251,15 +251,17 @@ Ratio of the local stack's ack to the bare server's: ${round(atRate.ratioP50)}×
 requests that timed out or were refused before an answer (the sender would retry them, as Stripe
 does).
 
-Where the ack's time goes, and what was done about it. The bare server's ack is the floor: reading the
-body and stripe-node's check. The local stack's ack adds its ingest (the same code as the Lambda's)
-and a real SendMessage round trip to the SQS emulator, a Node process of its own, before it answers:
-that round trip is most of the difference at p50. At p99 the ack waited for a core: two cores carry
-the stack, DynamoDB Local's JVM, the SQS emulator and the load generator. So the worker and its poller
-now run in a thread of their own (local/worker-thread.ts), as on AWS they run in a Lambda of their own,
-and \`npm start\` runs that thread and DynamoDB Local below normal CPU priority, so an ingest answer no
-longer queues behind a batch being committed and logged on the same event loop. The remaining p99 is
-the emulators' and the load generator's share of the two cores; on AWS none of them shares the ingest's.
+Where the ack's time went, and what was done about it. The bare server's ack is the floor: reading the
+body and stripe-node's check. The local stack's ack adds its ingest (the same code as the Lambda's) and
+a real SendMessage to the SQS emulator before it answers; before this work that round trip, to a
+separate process, was most of the gap at p50, and at p99 the ack waited behind the worker's batches on
+the same event loop and for a core. Now \`npm start\` runs the worker and its poller in a thread of their
+own (as on AWS, a Lambda of their own), that thread and DynamoDB Local below normal CPU priority, and
+the SQS emulator inside its process; the poller receives less often, and terminal lines are written
+after the answer, once per event-loop turn. The two sides run in alternating 2-second slices so that
+noise from elsewhere falls on both alike; the load generator uses keep-alive \`node:http\`. On a machine
+busy with other work the p99 ratio still widens: the emulators and the load generator share its two
+cores, which on AWS the ingest shares with nothing.
 
 ### What bounds the local stack
 
