@@ -8,9 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
-import { REQUEST_TIME_LIMITS } from './request-time-limits';
-
-const requestHandler = REQUEST_TIME_LIMITS;
+import { REQUEST_TIME_LIMITS as requestHandler } from './request-time-limits';
 
 /**
  * Resolve each command's middleware stack once per client, not on every call: it cuts the SDK's CPU

@@ -64,21 +64,27 @@ type Expression = {
 function setAll(attributes: Attributes, condition: string): Expression {
   const names: Record<string, string> = { '#stateVersion': 'stateVersion' };
   const values: Record<string, unknown> = { ':stateVersion': attributes.stateVersion };
-  const assignments: string[] = [];
-  for (const name of Object.keys(attributes)) {
-    const value = attributes[name];
-    if (value === undefined) continue;
-    const placeholder = placeholderOf('a', assignments.length);
-    names[placeholder.name] = name;
-    values[placeholder.value] = value;
-    assignments.push(placeholder.assignment);
-  }
+  const assignments = assignEach('a', attributes, names, values);
   return {
     UpdateExpression: `SET ${assignments.join(', ')}`,
     ConditionExpression: condition,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: attributeMap(values),
   };
+}
+
+/** `#p0 = :p0`, … for every defined attribute, its name and value added to `names` and `values`. */
+function assignEach(prefix: 'a' | 's', attributes: Attributes, names: Record<string, string>, values: Record<string, unknown>): string[] {
+  const assignments: string[] = [];
+  for (const name of Object.keys(attributes)) {
+    const value = attributes[name];
+    if (value === undefined) continue;
+    const placeholder = placeholderOf(prefix, assignments.length);
+    names[placeholder.name] = name;
+    values[placeholder.value] = value;
+    assignments.push(placeholder.assignment);
+  }
+  return assignments;
 }
 
 /** `ADD #n0 :n0, … SET #s0 = :s0, …` for running totals. */
@@ -92,15 +98,7 @@ function addAll(add: Readonly<Record<string, number>>, set: Attributes): Express
     values[placeholder.value] = add[name];
     adds.push(`${placeholder.name} ${placeholder.value}`);
   }
-  const sets: string[] = [];
-  for (const name of Object.keys(set)) {
-    const value = set[name];
-    if (value === undefined) continue;
-    const placeholder = placeholderOf('s', sets.length);
-    names[placeholder.name] = name;
-    values[placeholder.value] = value;
-    sets.push(placeholder.assignment);
-  }
+  const sets = assignEach('s', set, names, values);
   return {
     UpdateExpression: `ADD ${adds.join(', ')}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
     ExpressionAttributeNames: names,
