@@ -24,7 +24,10 @@ export interface PipelineConfig {
   readonly workerTimeoutSeconds: number;
   /** @default 10 s: the ingest answers within Stripe's timeout or not at all */
   readonly ingestTimeoutSeconds: number;
-  /** @default 30 */
+  /**
+   * How long every log group keeps its logs. @default 365 for a production stage (`prod` or
+   * `production`), which Control Tower's CT.CLOUDWATCH.PR.2 requires; 30 elsewhere, which costs less
+   */
   readonly logRetentionDays: number;
   /** An alarm fires when the oldest queued event is older than this. @default 300 s */
   readonly oldestMessageAlarmSeconds: number;
@@ -44,13 +47,33 @@ export interface PipelineConfig {
    * events on the event queue. @default none: events arrive by webhook only
    */
   readonly eventBridgeSource?: string;
+  /** Places the functions in the user's VPC (`-c vpcId=vpc-…`). @default none: the functions run outside any VPC */
+  readonly network?: NetworkConfig;
+}
+
+/** The VPC the functions run in, from `-c vpcId=vpc-…` and the settings that refine it. */
+export interface NetworkConfig {
+  /** Looked up at synth (with credentials, then cached in cdk.context.json). */
+  readonly vpcId: string;
+  /**
+   * The subnets the functions use. They need a route to api.stripe.com (a NAT gateway or the
+   * company's egress). @default the VPC's private subnets with egress
+   */
+  readonly subnetIds?: readonly string[];
+  /** The functions' security groups. @default one the stack creates: HTTPS out only */
+  readonly securityGroupIds?: readonly string[];
+  /**
+   * Whether the stack adds the endpoints the functions need (SQS, Secrets Manager, DynamoDB). Turn it
+   * off where the VPC already has them, as shared endpoints of a landing zone. @default true
+   */
+  readonly createEndpoints: boolean;
 }
 
 /** `all`, or the accepted accounts: `platform` for the platform's own events, `acct_…` for connected accounts. */
 export type Accounts = 'all' | readonly string[];
 
 /** The settings that have no default: unset means "not used" (or, for livemode and accounts, "accept every event"). */
-type OptionalSetting = 'alarmEmail' | 'livemode' | 'accounts' | 'eventBridgeSource';
+type OptionalSetting = 'alarmEmail' | 'livemode' | 'accounts' | 'eventBridgeSource' | 'network';
 
 export const DEFAULT_CONFIG: Omit<PipelineConfig, OptionalSetting> = {
   stage: 'dev',
@@ -67,6 +90,10 @@ export const DEFAULT_CONFIG: Omit<PipelineConfig, OptionalSetting> = {
   reconcileIntervalMinutes: 15,
   stripeReadsPerSecond: DEFAULT_STRIPE_READS_PER_SECOND,
 };
+
+/** Stages whose logs are kept for the year Control Tower's CT.CLOUDWATCH.PR.2 asks, unless logRetentionDays says otherwise. */
+const PRODUCTION_STAGES = ['prod', 'production'];
+const PRODUCTION_LOG_RETENTION_DAYS = 365;
 
 /** The name Stripe gives the partner event source of an EventBridge event destination. */
 const EVENT_BRIDGE_SOURCE = /^aws\.partner\/stripe\.com\/ed_[A-Za-z0-9_]+$/;
@@ -112,6 +139,8 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
   const livemode = readLivemode(context('livemode'), problems);
   const accounts = readAccounts(context('accounts'), problems);
   const eventBridgeSource = readEventBridgeSource(context('eventBridgeSource'), problems);
+  const network = readNetwork(context, problems);
+  const logRetentionDefault = PRODUCTION_STAGES.includes(stage) ? PRODUCTION_LOG_RETENTION_DAYS : DEFAULT_CONFIG.logRetentionDays;
 
   const config: PipelineConfig = {
     stage,
@@ -119,6 +148,7 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
     ...(livemode === undefined ? {} : { livemode }),
     ...(accounts === undefined ? {} : { accounts }),
     ...(eventBridgeSource === undefined ? {} : { eventBridgeSource }),
+    ...(network === undefined ? {} : { network }),
     throttleRateLimit: number('throttleRateLimit', 1, 100_000),
     throttleBurstLimit: number('throttleBurstLimit', 1, 100_000),
     batchSize: number('batchSize', 1, 10_000),
@@ -127,7 +157,7 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
     maxConcurrency: number('maxConcurrency', 2, 1000),
     workerTimeoutSeconds: number('workerTimeoutSeconds', 3, 900),
     ingestTimeoutSeconds: number('ingestTimeoutSeconds', 3, 29),
-    logRetentionDays: number('logRetentionDays', 1, 3653),
+    logRetentionDays: isSet(context('logRetentionDays')) ? number('logRetentionDays', 1, 3653) : logRetentionDefault,
     oldestMessageAlarmSeconds: number('oldestMessageAlarmSeconds', 60, 1_209_600),
     signatureFailureAlarmThreshold: number('signatureFailureAlarmThreshold', 1, 1_000_000),
     reconcileIntervalMinutes: number('reconcileIntervalMinutes', 1, 1440),
@@ -168,6 +198,46 @@ function readEventBridgeSource(raw: unknown, problems: string[]): string | undef
   return undefined;
 }
 
+/** A comma-separated list from `-c`, or a list from cdk.json; undefined when it is neither. */
+function readList(raw: unknown): string[] | undefined {
+  const entries = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) && raw.every((entry) => typeof entry === 'string') ? (raw as string[]) : undefined;
+  return entries?.map((entry) => entry.trim()).filter(Boolean);
+}
+
+/** `vpcId`, and the `subnetIds`, `securityGroupIds` and `vpcEndpoints` that only mean something with it. */
+function readNetwork(context: (key: string) => unknown, problems: string[]): NetworkConfig | undefined {
+  const vpcId = context('vpcId');
+  const ids = (key: string, prefix: string): string[] | undefined => {
+    const raw = context(key);
+    if (!isSet(raw)) return undefined;
+    const list = readList(raw);
+    if (list && list.length > 0 && list.every((id) => new RegExp(`^${prefix}-[0-9a-f]{8,17}$`).test(id))) return list;
+    problems.push(`${key} must be ${prefix}-… ids separated by commas, got ${JSON.stringify(raw)}`);
+    return undefined;
+  };
+  const subnetIds = ids('subnetIds', 'subnet');
+  const securityGroupIds = ids('securityGroupIds', 'sg');
+  const endpoints = context('vpcEndpoints');
+  if (isSet(endpoints) && endpoints !== true && endpoints !== false && endpoints !== 'true' && endpoints !== 'false') {
+    problems.push(`vpcEndpoints must be true (the stack adds the endpoints) or false (the VPC has them), got ${JSON.stringify(endpoints)}`);
+  }
+  if (!isSet(vpcId)) {
+    const orphans = ['subnetIds', 'securityGroupIds', 'vpcEndpoints'].filter((key) => isSet(context(key)));
+    if (orphans.length > 0) problems.push(`${orphans.join(', ')} need vpcId: pass -c vpcId=vpc-… to place the functions in a VPC`);
+    return undefined;
+  }
+  if (typeof vpcId !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
+    problems.push(`vpcId must be a VPC id, vpc-…, got ${JSON.stringify(vpcId)}`);
+    return undefined;
+  }
+  return {
+    vpcId,
+    ...(subnetIds ? { subnetIds } : {}),
+    ...(securityGroupIds ? { securityGroupIds } : {}),
+    createEndpoints: endpoints !== false && endpoints !== 'false',
+  };
+}
+
 /**
  * `all`, or `platform` and `acct_…` ids: comma-separated from `-c`, or a list from cdk.json. The same
  * rules as the worker's STRIPE_ACCOUNTS (functions/shared/config.ts), checked here so that a typo fails
@@ -175,12 +245,11 @@ function readEventBridgeSource(raw: unknown, problems: string[]): string | undef
  */
 function readAccounts(raw: unknown, problems: string[]): Accounts | undefined {
   if (!isSet(raw)) return undefined;
-  const entries = typeof raw === 'string' ? raw.split(',') : Array.isArray(raw) && raw.every((entry) => typeof entry === 'string') ? (raw as string[]) : undefined;
-  if (!entries) {
+  const accounts = readList(raw);
+  if (!accounts) {
     problems.push(`accounts must be "all", or "platform" and acct_… ids separated by commas, got ${JSON.stringify(raw)}`);
     return undefined;
   }
-  const accounts = entries.map((entry) => entry.trim()).filter(Boolean);
   if (accounts.length === 1 && accounts[0] === 'all') return 'all';
   if (accounts.length === 0) {
     // An empty list would refuse every event: surely a mistake, not a wish.

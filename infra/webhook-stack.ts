@@ -3,27 +3,30 @@
  * least-privilege grants, alarms and a dashboard. `npx cdk deploy` prints WebhookUrl, the address to
  * register in Stripe.
  */
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DEFAULT_SECRET_REFRESH_SECONDS } from '../functions/shared/config';
 import { SERVICE_NAME } from '../functions/shared/observability';
 import { SECRETS, secretName } from '../functions/shared/resources';
 import type { PipelineConfig } from './config';
+import { acknowledgeControl } from './control-tower';
 import { EventBridgeDestination } from './constructs/eventbridge-destination';
 import { EventQueues } from './constructs/event-queues';
+import { FunctionNetwork } from './constructs/function-network';
 import { PipelineAlarms } from './constructs/pipeline-alarms';
 import { PipelineDashboard } from './constructs/pipeline-dashboard';
 import { PipelineFunction } from './constructs/pipeline-function';
 import { PipelineTables } from './constructs/pipeline-tables';
 import { ScheduledReconcile } from './constructs/scheduled-reconcile';
+import { StageLogs } from './constructs/stage-logs';
 
 export interface WebhookStackProps extends StackProps {
   readonly config: PipelineConfig;
@@ -41,16 +44,21 @@ export class WebhookStack extends Stack {
   public readonly reconcile: ScheduledReconcile;
   /** Present when `eventBridgeSource` is configured. */
   public readonly eventBridge?: EventBridgeDestination;
+  public readonly logs: StageLogs;
+  /** Present when `vpcId` is configured. */
+  public readonly network?: FunctionNetwork;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, props);
     const { config } = props;
     const stage = config.stage;
-    const logRetention = config.logRetentionDays as RetentionDays;
     const workerTimeout = Duration.seconds(config.workerTimeoutSeconds);
 
     this.queues = new EventQueues(this, 'Queues', { stage, workerTimeout });
     this.tables = new PipelineTables(this, 'Tables', { stage });
+    this.logs = new StageLogs(this, 'Logs', { stage, retentionDays: config.logRetentionDays });
+    if (config.network) this.network = new FunctionNetwork(this, 'Network', { stage, config: config.network });
+    const placement = { logs: this.logs, ...(this.network ? { network: this.network } : {}) };
 
     this.signingSecret = new Secret(this, 'WebhookSigningSecret', {
       secretName: secretName(stage, SECRETS.signingSecrets),
@@ -77,7 +85,7 @@ export class WebhookStack extends Stack {
       // ms of bundle load on a full core, BENCHMARKS.md) scales with CPU, so less would lengthen the
       // first delivery's answer.
       memorySize: 512,
-      logRetention,
+      ...placement,
       environment: {
         QUEUE_URL: this.queues.queue.queueUrl,
         STRIPE_WEBHOOK_SECRET_ARN: this.signingSecret.secretArn,
@@ -93,7 +101,7 @@ export class WebhookStack extends Stack {
       serviceName: SERVICE_NAME.worker,
       timeout: workerTimeout,
       memorySize: 512,
-      logRetention,
+      ...placement,
       environment: {
         LEDGER_TABLE_NAME: this.tables.ledger.tableName,
         PROJECTIONS_TABLE_NAME: this.tables.projections.tableName,
@@ -132,10 +140,10 @@ export class WebhookStack extends Stack {
       apiKeySecret: this.apiKeySecret,
       intervalMinutes: config.reconcileIntervalMinutes,
       readsPerSecond: config.stripeReadsPerSecond,
-      logRetention,
+      ...placement,
     });
 
-    this.api = this.webhookApi(config, logRetention);
+    this.api = this.webhookApi(config);
 
     if (config.eventBridgeSource) {
       this.eventBridge = new EventBridgeDestination(this, 'EventBridge', {
@@ -173,7 +181,7 @@ export class WebhookStack extends Stack {
     this.outputs(stage);
   }
 
-  private webhookApi(config: PipelineConfig, logRetention: RetentionDays): HttpApi {
+  private webhookApi(config: PipelineConfig): HttpApi {
     const api = new HttpApi(this, 'Api', {
       apiName: `${config.stage}-stripe-webhooks`,
       description: 'Receives Stripe webhooks',
@@ -183,9 +191,11 @@ export class WebhookStack extends Stack {
     const [route] = api.addRoutes({ path: '/webhook', methods: [HttpMethod.ANY], integration: new HttpLambdaIntegration('Ingest', this.ingest.function) });
     Validations.of(route!).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'Stripe cannot present IAM, JWT or Lambda-authorizer credentials. Each request is authenticated by its Stripe-Signature (HMAC-SHA256 over the raw body with the endpoint secret, 300 s replay window), checked by the ingest before anything is queued.',
+      reason: STRIPE_AUTHENTICATES_BY_SIGNATURE,
     });
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: logRetention });
+    acknowledgeControl(route!, 'CT.APIGATEWAY.PR.5', STRIPE_AUTHENTICATES_BY_SIGNATURE);
+    this.limitInvokeToThisAccount(route!);
+    const accessLogs = this.logs.group(this, 'ApiAccessLogs', `/aws/apigateway/${config.stage}-stripe-webhooks-access`);
     new HttpStage(this, 'DefaultStage', {
       httpApi: api,
       stageName: '$default',
@@ -210,6 +220,25 @@ export class WebhookStack extends Stack {
       },
     });
     return api;
+  }
+
+  /**
+   * The ingest's invoke permission names the account whose API may call it (Control Tower's
+   * CT.LAMBDA.PR.2), beside the API's ARN. Guard reads the template as written: it can check a literal
+   * account id, so a synth with credentials (or CDK_DEFAULT_ACCOUNT) is checked in full; an offline
+   * synth has only `AWS::AccountId`, which the deploy-time hook sees resolved.
+   */
+  private limitInvokeToThisAccount(route: Construct): void {
+    const permissions = route.node.findAll().filter((child): child is CfnPermission => child instanceof CfnPermission);
+    if (permissions.length !== 1) throw new Error(`Expected one invoke permission on the webhook route, found ${permissions.length}`);
+    permissions[0]!.sourceAccount = this.account;
+    if (Token.isUnresolved(this.account)) {
+      acknowledgeControl(
+        permissions[0]!,
+        'CT.LAMBDA.PR.2',
+        'SourceAccount is this account, which an offline synth knows only as AWS::AccountId; the deploy-time hook checks the resolved value. Synth with credentials or CDK_DEFAULT_ACCOUNT to check it here.',
+      );
+    }
   }
 
   private outputs(stage: string): void {
@@ -244,6 +273,10 @@ export class WebhookStack extends Stack {
     }
   }
 }
+
+/** Why the webhook route has no authorizer: cdk-nag's APIG4 and Control Tower's APIGATEWAY.PR.5 alike. */
+const STRIPE_AUTHENTICATES_BY_SIGNATURE =
+  'Stripe cannot present IAM, JWT or Lambda-authorizer credentials. Each request is authenticated by its Stripe-Signature (HMAC-SHA256 over the raw body with the endpoint secret, 300 s replay window), checked by the ingest before anything is queued.';
 
 /** The worker's STRIPE_LIVEMODE and STRIPE_ACCOUNTS, only when configured: unset, the worker accepts every event. */
 function acceptanceEnvironment(config: PipelineConfig): Record<string, string> {

@@ -3,7 +3,6 @@ import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -11,6 +10,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_SETTLE_SECONDS } from '../../functions/shared/config';
 import { METRICS_NAMESPACE, RECONCILE_METRIC, SERVICE_NAME } from '../../functions/shared/observability';
+import { pipelineKey } from './pipeline-key';
 
 export interface PipelineAlarmsProps {
   readonly stage: string;
@@ -53,7 +53,7 @@ export class PipelineAlarms extends Construct {
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
     this.stage = props.stage;
-    const key = new Key(this, 'TopicKey', { enableKeyRotation: true, description: 'Encrypts the pipeline alarm topic' });
+    const key = pipelineKey(this, 'TopicKey', 'Encrypts the pipeline alarm topic');
     const { account, region, partition } = Stack.of(this);
     // CloudWatch publishes to encrypted topics only with a customer managed key it may use: only for
     // this stage's alarms. In a key policy, resource "*" means this key and no other.

@@ -1,12 +1,15 @@
 import { join } from 'node:path';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeControl } from '../control-tower';
 import { METRICS_NAMESPACE } from '../../functions/shared/observability';
 import { BUNDLE_OPTIONS, FUNCTION_ENTRIES, type FunctionName } from '../bundle';
+import type { FunctionNetwork } from './function-network';
+import type { StageLogs } from './stage-logs';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -20,7 +23,10 @@ export interface PipelineFunctionProps {
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly environment: Record<string, string>;
-  readonly logRetention: RetentionDays;
+  /** The stage's log groups: the function's own is made there (encrypted, with the stage's retention). */
+  readonly logs: StageLogs;
+  /** The VPC to run in. @default none: outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -36,11 +42,7 @@ export class PipelineFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = props.logs.group(this, 'Logs', `/aws/lambda/${props.functionName}`);
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs the ${props.functionName} function`,
@@ -63,6 +65,7 @@ export class PipelineFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.network ? { vpc: props.network.vpc, vpcSubnets: props.network.subnets, securityGroups: [...props.network.securityGroups] } : {}),
       loggingFormat: LoggingFormat.JSON,
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
@@ -85,5 +88,14 @@ export class PipelineFunction extends Construct {
         esbuildArgs: { '--supported:dynamic-import': 'false' },
       },
     });
+    if (props.network) {
+      props.network.grantNetworkInterfaces(this.role);
+    } else {
+      acknowledgeControl(
+        this.function,
+        'CT.LAMBDA.PR.3',
+        'no vpcId is configured: the function needs only AWS APIs and api.stripe.com, and a VPC would add endpoints and a NAT gateway to pay for. Where the control is enforced, deploy with -c vpcId=vpc-… (README, Control Tower).',
+      );
+    }
   }
 }

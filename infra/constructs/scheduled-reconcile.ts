@@ -3,13 +3,14 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCHEDULED_JOB_KEY } from '../../functions/reconcile/jobs';
 import { SERVICE_NAME } from '../../functions/shared/observability';
+import type { FunctionNetwork } from './function-network';
 import { PipelineFunction } from './pipeline-function';
+import type { StageLogs } from './stage-logs';
 
 export interface ScheduledReconcileProps {
   readonly stage: string;
@@ -21,7 +22,9 @@ export interface ScheduledReconcileProps {
   readonly apiKeySecret: ISecret;
   readonly intervalMinutes: number;
   readonly readsPerSecond: number;
-  readonly logRetention: RetentionDays;
+  readonly logs: StageLogs;
+  /** @default outside any VPC */
+  readonly network?: FunctionNetwork;
 }
 
 /**
@@ -44,7 +47,8 @@ export class ScheduledReconcile extends Construct {
       // pages at the default 10 reads a second is 300,000 events a run.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      logRetention: props.logRetention,
+      logs: props.logs,
+      ...(props.network ? { network: props.network } : {}),
       environment: {
         QUEUE_URL: props.queue.queueUrl,
         LEDGER_TABLE_NAME: props.ledger.tableName,

@@ -38,6 +38,11 @@ describe('loadPipelineConfig', () => {
     [{ eventBridgeSource: 'aws.partner/opsgenie.com/ed_123' }, /eventBridgeSource must be/],
     [{ eventBridgeSource: 'aws.partner/stripe.com/ed_test 1' }, /eventBridgeSource must be/],
     [{ eventBridgeSource: 'arn:aws:events:us-east-1:123456789012:event-source/aws.partner/stripe.com/ed_1' }, /eventBridgeSource must be/],
+    [{ vpcId: 'my-vpc' }, /vpcId must be a VPC id, vpc-…, got "my-vpc"/],
+    [{ vpcId: 'vpc-0abc12345678', subnetIds: 'subnet-0aaa1111,sg-0123abcd' }, /subnetIds must be subnet-… ids separated by commas/],
+    [{ vpcId: 'vpc-0abc12345678', securityGroupIds: ' , ' }, /securityGroupIds must be sg-… ids/],
+    [{ vpcId: 'vpc-0abc12345678', vpcEndpoints: 'no' }, /vpcEndpoints must be true \(the stack adds the endpoints\) or false \(the VPC has them\)/],
+    [{ subnetIds: 'subnet-0aaa1111', vpcEndpoints: 'false' }, /^subnetIds, vpcEndpoints need vpcId: pass -c vpcId=vpc-…/],
   ])('refuses %j', (context, message) => {
     expect(problemsOf(context)).toEqual([expect.stringMatching(message)]);
   });
@@ -58,6 +63,25 @@ describe('loadPipelineConfig', () => {
     [{ eventBridgeSource: 'aws.partner/stripe.com/ed_test_61RM8ltWcTW4mbsxf16RJyfa2xSQLHJJh1sxm7H0KVT6' }, { eventBridgeSource: 'aws.partner/stripe.com/ed_test_61RM8ltWcTW4mbsxf16RJyfa2xSQLHJJh1sxm7H0KVT6' }],
   ])('reads %j', (context, expected) => {
     expect(fromContext(context)()).toMatchObject(expected);
+  });
+
+  it('keeps logs a year on a production stage and 30 days elsewhere, unless logRetentionDays says otherwise', () => {
+    expect(fromContext({ stage: 'prod' })().logRetentionDays).toBe(365);
+    expect(fromContext({ stage: 'production' })().logRetentionDays).toBe(365);
+    expect(fromContext({ stage: 'staging' })().logRetentionDays).toBe(30);
+    expect(fromContext({ stage: 'prod', logRetentionDays: '90' })().logRetentionDays).toBe(90);
+    expect(fromContext({ stage: 'dev', logRetentionDays: 731 })().logRetentionDays).toBe(731);
+  });
+
+  it('reads the VPC settings, with the endpoints on unless turned off', () => {
+    expect(fromContext({})()).not.toHaveProperty('network');
+    expect(fromContext({ vpcId: 'vpc-0abc12345678' })().network).toEqual({ vpcId: 'vpc-0abc12345678', createEndpoints: true });
+    expect(fromContext({ vpcId: 'vpc-0abc12345678', subnetIds: 'subnet-0aaa1111, subnet-0bbb2222', securityGroupIds: ['sg-0123abcd'], vpcEndpoints: 'false' })().network).toEqual({
+      vpcId: 'vpc-0abc12345678',
+      subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'],
+      securityGroupIds: ['sg-0123abcd'],
+      createEndpoints: false,
+    });
   });
 
   it('reports every problem at once', () => {
