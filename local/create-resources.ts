@@ -10,9 +10,20 @@ import {
   type AttributeDefinition,
   type DynamoDBClient,
   type KeySchemaElement,
+  type Projection,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, QUEUES, STATE_TABLE, resourceName, type KeyAttribute, type QueueDefinition, type TableDefinition } from '../functions/shared/resources';
+import {
+  LEDGER_TABLE,
+  PROJECTIONS_TABLE,
+  QUEUES,
+  STATE_TABLE,
+  resourceName,
+  type IndexDefinition,
+  type KeyAttribute,
+  type QueueDefinition,
+  type TableDefinition,
+} from '../functions/shared/resources';
 import type { PipelineResources } from '../ops/stage';
 
 export interface CreateOptions {
@@ -72,7 +83,7 @@ async function createTable(db: DynamoDBClient, name: string, definition: TableDe
         new UpdateTableCommand({
           TableName: name,
           AttributeDefinitions: attributeDefinitions([index.partitionKey, index.sortKey]),
-          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.name, KeySchema: keySchema(index), Projection: { ProjectionType: 'ALL' } } }],
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.name, KeySchema: keySchema(index), Projection: projection(index) } }],
         }),
       );
     }
@@ -85,7 +96,7 @@ async function createTable(db: DynamoDBClient, name: string, definition: TableDe
       AttributeDefinitions: attributeDefinitions([definition.partitionKey, definition.sortKey, ...indexes.flatMap((index) => [index.partitionKey, index.sortKey])]),
       KeySchema: keySchema(definition),
       ...(indexes.length > 0
-        ? { GlobalSecondaryIndexes: indexes.map((index) => ({ IndexName: index.name, KeySchema: keySchema(index), Projection: { ProjectionType: 'ALL' } })) }
+        ? { GlobalSecondaryIndexes: indexes.map((index) => ({ IndexName: index.name, KeySchema: keySchema(index), Projection: projection(index) })) }
         : {}),
     }),
   );
@@ -99,6 +110,11 @@ async function createTable(db: DynamoDBClient, name: string, definition: TableDe
 
 function keySchema(keys: { readonly partitionKey: KeyAttribute; readonly sortKey?: KeyAttribute }): KeySchemaElement[] {
   return [{ AttributeName: keys.partitionKey.name, KeyType: 'HASH' }, ...(keys.sortKey ? [{ AttributeName: keys.sortKey.name, KeyType: 'RANGE' as const }] : [])];
+}
+
+function projection(index: IndexDefinition): Projection {
+  const attributes = index.projection ?? 'ALL';
+  return typeof attributes === 'string' ? { ProjectionType: attributes } : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...attributes] };
 }
 
 function attributeDefinitions(keys: readonly (KeyAttribute | undefined)[]): AttributeDefinition[] {

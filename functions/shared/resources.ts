@@ -48,11 +48,17 @@ export interface KeyAttribute {
   readonly type: 'S' | 'N';
 }
 
-/** A global secondary index; every attribute is projected. */
+/**
+ * A global secondary index. `projection`: every attribute (`ALL`), the keys only (`KEYS_ONLY`), or the
+ * keys and the attributes listed. An index is written whenever a base write changes one of its
+ * attributes, so a narrow projection of attributes that never change costs one index write per event.
+ */
 export interface IndexDefinition {
   readonly name: string;
   readonly partitionKey: KeyAttribute;
   readonly sortKey?: KeyAttribute;
+  /** @default 'ALL' */
+  readonly projection?: 'ALL' | 'KEYS_ONLY' | readonly string[];
 }
 
 export interface TableDefinition {
@@ -77,11 +83,64 @@ export const DEAD_LETTER_INDEX = {
   shards: 10,
 } as const satisfies IndexDefinition & { shards: number };
 
-/** The dead-letter index shard of an event (FNV-1a of its id): spread evenly, the same every time. */
-export function deadLetterShard(eventId: string): string {
+/**
+ * Events by the hour they were received, for listing a time range (and a type within it) without
+ * scanning the ledger. The key is `<hour>#<shard>`, e.g. `2026-11-24T10#7`: sixteen shards keep each
+ * partition under DynamoDB's 1,000 writes a second at SCALING.md's 10,000 events a second (625 each).
+ * Only `type` is projected: it never changes, so the index is written once per event, whatever the
+ * ledger's later writes; a listing reads the rest of each event from the ledger by key.
+ */
+export const RECEIVED_INDEX = {
+  name: 'received-by-hour',
+  partitionKey: { name: 'receivedHour', type: 'S' },
+  sortKey: { name: 'receivedAt', type: 'S' },
+  projection: ['type'],
+  shards: 16,
+} as const satisfies IndexDefinition & { shards: number };
+
+/**
+ * The events whose last attempt failed (status `failed`): a sparse index, like the dead letters', so
+ * that `--status failed` reads only them. `failedShard` is set with that status and removed with any
+ * other.
+ */
+export const FAILED_INDEX = {
+  name: 'failed-events',
+  partitionKey: { name: 'failedShard', type: 'S' },
+  sortKey: { name: 'receivedAt', type: 'S' },
+  shards: 10,
+} as const satisfies IndexDefinition & { shards: number };
+
+/**
+ * Events by the Stripe object they are about (`data.object.id`, or a thin event's `related_object.id`:
+ * `pi_…`, `sub_…`, `cus_…`, `in_…`), for searching by object id. Keys only: written once per event.
+ */
+export const OBJECT_INDEX = {
+  name: 'by-object',
+  partitionKey: { name: 'objectId', type: 'S' },
+  sortKey: { name: 'receivedAt', type: 'S' },
+  projection: 'KEYS_ONLY',
+} as const satisfies IndexDefinition;
+
+/** An event's shard among `shards` (FNV-1a of its id): spread evenly, the same every time. */
+export function eventShard(eventId: string, shards: number): string {
   let hash = 0x811c9dc5;
   for (let index = 0; index < eventId.length; index++) hash = Math.imul(hash ^ eventId.charCodeAt(index), 0x01000193) >>> 0;
-  return String(hash % DEAD_LETTER_INDEX.shards);
+  return String(hash % shards);
+}
+
+/** The dead-letter index shard of an event. */
+export function deadLetterShard(eventId: string): string {
+  return eventShard(eventId, DEAD_LETTER_INDEX.shards);
+}
+
+/** The failed-events index shard of an event. */
+export function failedShard(eventId: string): string {
+  return eventShard(eventId, FAILED_INDEX.shards);
+}
+
+/** The received-by-hour index key of an event received at `receivedAt` (ISO 8601, UTC). */
+export function receivedHour(eventId: string, receivedAt: string): string {
+  return `${receivedAt.slice(0, 13)}#${eventShard(eventId, RECEIVED_INDEX.shards)}`;
 }
 
 /** The event ledger: one item per Stripe event id, the source of truth for "done exactly once". */
@@ -89,7 +148,7 @@ export const LEDGER_TABLE: TableDefinition = {
   name: 'stripe-event-ledger',
   partitionKey: { name: 'eventId', type: 'S' },
   ttlAttribute: 'expiresAt',
-  indexes: [DEAD_LETTER_INDEX],
+  indexes: [DEAD_LETTER_INDEX, RECEIVED_INDEX, FAILED_INDEX, OBJECT_INDEX],
 };
 
 /**

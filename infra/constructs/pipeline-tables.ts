@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { LEDGER_TABLE, PROJECTIONS_TABLE, STATE_TABLE, resourceName, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
+import { LEDGER_TABLE, PROJECTIONS_TABLE, STATE_TABLE, resourceName, type IndexDefinition, type KeyAttribute, type TableDefinition } from '../../functions/shared/resources';
 
 /**
  * The event ledger, the projections and the pipeline's state (reconcile checkpoints), from the shared
@@ -37,11 +37,18 @@ export class PipelineTables extends Construct {
         indexName: index.name,
         partitionKey: key(index.partitionKey),
         ...(index.sortKey ? { sortKey: key(index.sortKey) } : {}),
-        projectionType: ProjectionType.ALL,
+        ...projection(index),
       });
     }
     return table;
   }
+}
+
+function projection(index: IndexDefinition): { projectionType: ProjectionType; nonKeyAttributes?: string[] } {
+  const attributes = index.projection ?? 'ALL';
+  if (attributes === 'ALL') return { projectionType: ProjectionType.ALL };
+  if (attributes === 'KEYS_ONLY') return { projectionType: ProjectionType.KEYS_ONLY };
+  return { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...attributes] };
 }
 
 function key(attribute: KeyAttribute): Attribute {
