@@ -4,6 +4,7 @@
  * those the functions share with it (such as the worker timeout) in functions/shared/config.ts.
  */
 import { DEFAULT_STRIPE_READS_PER_SECOND, DEFAULT_WORKER_TIMEOUT_SECONDS } from '../functions/shared/config';
+import { LEDGER_TABLE } from '../functions/shared/resources';
 
 export interface PipelineConfig {
   /** Prefix of every resource name; one stack per stage. @default 'dev' */
@@ -47,6 +48,12 @@ export interface PipelineConfig {
    * events on the event queue. @default none: events arrive by webhook only
    */
   readonly eventBridgeSource?: string;
+  /**
+   * How many of the ledger's indexes (in LEDGER_TABLE's order) to deploy. CloudFormation adds one
+   * global secondary index per update, so a stage deployed before an index was added reaches the new
+   * ones one deploy at a time (README, Upgrading). @default all of them
+   */
+  readonly ledgerIndexes: number;
   /** Places the functions in the user's VPC (`-c vpcId=vpc-…`). @default none: the functions run outside any VPC */
   readonly network?: NetworkConfig;
 }
@@ -89,6 +96,7 @@ export const DEFAULT_CONFIG: Omit<PipelineConfig, OptionalSetting> = {
   signatureFailureAlarmThreshold: 20,
   reconcileIntervalMinutes: 15,
   stripeReadsPerSecond: DEFAULT_STRIPE_READS_PER_SECOND,
+  ledgerIndexes: LEDGER_TABLE.indexes?.length ?? 0,
 };
 
 /** Stages whose logs are kept for the year Control Tower's CT.CLOUDWATCH.PR.2 asks, unless logRetentionDays says otherwise. */
@@ -162,6 +170,7 @@ export function loadPipelineConfig(context: (key: string) => unknown): PipelineC
     signatureFailureAlarmThreshold: number('signatureFailureAlarmThreshold', 1, 1_000_000),
     reconcileIntervalMinutes: number('reconcileIntervalMinutes', 1, 1440),
     stripeReadsPerSecond: number('stripeReadsPerSecond', 1, 100),
+    ledgerIndexes: number('ledgerIndexes', 1, DEFAULT_CONFIG.ledgerIndexes),
   };
   if (config.batchSize > 10 && config.batchingWindowSeconds === 0) {
     problems.push('batchSize above 10 needs batchingWindowSeconds of at least 1 (an SQS event source rule)');

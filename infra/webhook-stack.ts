@@ -55,7 +55,7 @@ export class WebhookStack extends Stack {
     const workerTimeout = Duration.seconds(config.workerTimeoutSeconds);
 
     this.queues = new EventQueues(this, 'Queues', { stage, workerTimeout });
-    this.tables = new PipelineTables(this, 'Tables', { stage });
+    this.tables = new PipelineTables(this, 'Tables', { stage, ledgerIndexes: config.ledgerIndexes });
     this.logs = new StageLogs(this, 'Logs', { stage, retentionDays: config.logRetentionDays });
     if (config.network) this.network = new FunctionNetwork(this, 'Network', { stage, config: config.network });
     const placement = { logs: this.logs, ...(this.network ? { network: this.network } : {}) };

@@ -7,16 +7,16 @@ import { LEDGER_TABLE, PROJECTIONS_TABLE, STATE_TABLE, resourceName, type IndexD
  * The event ledger, the projections and the pipeline's state (reconcile checkpoints), from the shared
  * definitions. On demand, point-in-time
  * recovery, encrypted with a KMS key (AWS managed), TTL and indexes where defined (the ledger's sparse
- * dead-letter index), and retained when the stack is deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
+ * dead-letter index, and those that list events by hour, failure and object), and retained when the stack is deleted: the ledger is what makes "exactly once" true, and losing it would let events run twice.
  */
 export class PipelineTables extends Construct {
   public readonly ledger: Table;
   public readonly projections: Table;
   public readonly state: Table;
 
-  constructor(scope: Construct, id: string, props: { readonly stage: string }) {
+  constructor(scope: Construct, id: string, props: { readonly stage: string; /** The first this many of the ledger's indexes. */ readonly ledgerIndexes: number }) {
     super(scope, id);
-    this.ledger = this.table('Ledger', props.stage, LEDGER_TABLE);
+    this.ledger = this.table('Ledger', props.stage, { ...LEDGER_TABLE, indexes: LEDGER_TABLE.indexes?.slice(0, props.ledgerIndexes) });
     this.projections = this.table('Projections', props.stage, PROJECTIONS_TABLE);
     this.state = this.table('State', props.stage, STATE_TABLE);
   }

@@ -39,6 +39,7 @@ describe('loadPipelineConfig', () => {
     [{ eventBridgeSource: 'aws.partner/stripe.com/ed_test 1' }, /eventBridgeSource must be/],
     [{ eventBridgeSource: 'arn:aws:events:us-east-1:123456789012:event-source/aws.partner/stripe.com/ed_1' }, /eventBridgeSource must be/],
     [{ vpcId: 'my-vpc' }, /vpcId must be a VPC id, vpc-…, got "my-vpc"/],
+    [{ ledgerIndexes: '9' }, /ledgerIndexes must be a whole number from 1 to 4/],
     [{ vpcId: 'vpc-0abc12345678', subnetIds: 'subnet-0aaa1111,sg-0123abcd' }, /subnetIds must be subnet-… ids separated by commas/],
     [{ vpcId: 'vpc-0abc12345678', securityGroupIds: ' , ' }, /securityGroupIds must be sg-… ids/],
     [{ vpcId: 'vpc-0abc12345678', vpcEndpoints: 'no' }, /vpcEndpoints must be true \(the stack adds the endpoints\) or false \(the VPC has them\)/],

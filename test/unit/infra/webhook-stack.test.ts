@@ -92,7 +92,7 @@ describe('WebhookStack', () => {
       });
     });
 
-    it('indexes the ledger\'s dead letters, sharded, so that listing them neither scans nor receives', () => {
+    it('indexes the ledger\'s dead letters, failures, hours and objects, so that no listing scans it', () => {
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         TableName: resourceName('prod', LEDGER_TABLE),
         GlobalSecondaryIndexes: [
@@ -104,9 +104,42 @@ describe('WebhookStack', () => {
             ],
             Projection: { ProjectionType: 'ALL' },
           },
+          {
+            IndexName: 'received-by-hour',
+            KeySchema: [
+              { AttributeName: 'receivedHour', KeyType: 'HASH' },
+              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+            ],
+            // Only what never changes: one index write per event.
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['type'] },
+          },
+          {
+            IndexName: 'failed-events',
+            KeySchema: [
+              { AttributeName: 'failedShard', KeyType: 'HASH' },
+              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'by-object',
+            KeySchema: [
+              { AttributeName: 'objectId', KeyType: 'HASH' },
+              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
         ],
       });
     });
+
+    it('deploys the first ledgerIndexes of them, for a stage that must gain one index per deploy', () => {
+      const app = new App({ context: { stage: 'upgrade', ledgerIndexes: '2' } });
+      const { stack: upgrading } = createApp(app);
+      const [ledger] = Object.values(Template.fromStack(upgrading).findResources('AWS::DynamoDB::Table', { Properties: { TableName: resourceName('upgrade', LEDGER_TABLE) } }));
+      const indexes = (ledger as { Properties: { GlobalSecondaryIndexes: { IndexName: string }[] } }).Properties.GlobalSecondaryIndexes;
+      expect(indexes.map((index) => index.IndexName)).toEqual([DEAD_LETTER_INDEX.name, 'received-by-hour']);
+    }, 120_000);
   });
 
   describe('functions', () => {
