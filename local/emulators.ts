@@ -4,7 +4,7 @@
  * child process or in this process. Used by the tests and by `npm start`. Both speak the real AWS wire
  * protocols, so the code under test is the code that runs on AWS.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess, type ExecFileException } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,6 +43,7 @@ export interface DynamoDbLocalOptions {
 }
 
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<Emulator> {
+  await assertJavaForDynamoDbLocal();
   const port = options.port ?? (await freePort());
   // Java runs under a Node guardian (dynamodb-local.mjs) that stops it if this process dies.
   const child = track(
@@ -56,6 +57,48 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   await waitUntilReady('DynamoDB Local', child, () => client.send(new ListTablesCommand({})));
   client.destroy();
   return { endpoint, process: child, stop: () => stopProcess(child) };
+}
+
+/** The oldest Java that DynamoDB Local runs on. */
+const JAVA_MAJOR_NEEDED = 17;
+const INSTALL_JAVA = 'Install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17), then run npm start again.';
+
+/** No java on PATH, or one DynamoDB Local cannot run on; the message is one line of advice, not a fault of this code. */
+export class JavaUnavailableError extends Error {
+  readonly name = 'JavaUnavailableError';
+}
+
+/**
+ * The version `java -version` reports, with its major number: "17.0.15" is 17, "21" is 21, "22-ea"
+ * is 22, and before Java 9 the major number came second ("1.8.0_381" is 8). Undefined when the output
+ * names no version.
+ */
+export function javaVersion(versionOutput: string): { readonly major: number; readonly text: string } | undefined {
+  const match = /version "((\d+)(?:\.(\d+))?[^"]*)"/.exec(versionOutput);
+  if (!match) return undefined;
+  const first = Number(match[2]);
+  return { major: first === 1 && match[3] !== undefined ? Number(match[3]) : first, text: match[1]! };
+}
+
+/**
+ * Checks the java on PATH (the one DynamoDB Local's package runs) before DynamoDB Local is spawned,
+ * so that a missing or old Java is one line of advice rather than a stack trace from the spawn, or
+ * Java's own complaint about class file versions. An output that names no version is let through:
+ * DynamoDB Local, trying, says more than a guess would.
+ */
+export async function assertJavaForDynamoDbLocal(): Promise<void> {
+  const needed = `DynamoDB Local needs Java ${JAVA_MAJOR_NEEDED} or newer, and`;
+  const { error, output } = await new Promise<{ error: ExecFileException | null; output: string }>((resolve) =>
+    // Java prints its version on stderr.
+    execFile('java', ['-version'], { timeout: 30_000 }, (error, stdout, stderr) => resolve({ error, output: `${stderr}${stdout}` })),
+  );
+  if (error?.code === 'ENOENT') throw new JavaUnavailableError(`${needed} no java was found on PATH. ${INSTALL_JAVA}`);
+  const version = javaVersion(output);
+  if (error && !version) {
+    const said = output.split('\n').find((line) => line.trim() !== '')?.trim().replace(/\.$/, '') ?? error.message;
+    throw new JavaUnavailableError(`${needed} the java on PATH did not run (java -version: ${said}). ${INSTALL_JAVA}`);
+  }
+  if (version && version.major < JAVA_MAJOR_NEEDED) throw new JavaUnavailableError(`${needed} the java on PATH is Java ${version.major} (${version.text}). ${INSTALL_JAVA}`);
 }
 
 export async function startSqsEmulator(options: { port?: number } = {}): Promise<Emulator> {

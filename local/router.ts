@@ -8,11 +8,14 @@ import { toHttpApiEvent } from './api-gateway-event';
 import { isConsolePath, serveConsole } from './console-files';
 import type { EventLog } from './event-log';
 import { handleOps, type OpsDeps } from './ops-api';
+import { isMutation, refusal } from './request-guard';
 
 /** API Gateway HTTP API's payload limit; larger requests never reach the Lambda. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 
 export interface RouterDeps {
+  /** The port the server listens on, which a mutation's Host and Origin must name. */
+  readonly port: number;
   readonly ingest: IngestHandler;
   readonly eventLog: EventLog;
   readonly ops: OpsDeps;
@@ -23,12 +26,19 @@ export type Router = (request: IncomingMessage, response: ServerResponse) => Pro
 export function createRouter(deps: RouterDeps): Router {
   return async (request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    // Another web page in the developer's browser could otherwise redrive, reconcile or turn chaos on.
+    // Not POST /webhook: Stripe and the Stripe CLI post there under their own Host, and it is signed.
+    if (isMutation(method) && url.pathname.startsWith('/api/')) {
+      const refused = refusal({ method, url, headers: request.headers }, { port: deps.port });
+      if (refused) return send(response, 403, { error: { message: refused } });
+    }
     const body = await readBody(request, API_GATEWAY_MAX_BODY);
     if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
 
     if (url.pathname === '/webhook') return webhook(deps, request, response, body);
     if (isConsolePath(url.pathname)) return serveConsole(response, url.pathname);
-    const answer = await handleOps(request.method ?? 'GET', url, body.toString('utf8'), deps.ops);
+    const answer = await handleOps(method, url, body.toString('utf8'), deps.ops);
     if (answer) return send(response, answer.status, answer.body);
     send(response, 404, { error: { message: `Nothing at ${url.pathname}. Stripe posts to /webhook; the console is at /console.` } });
   };
@@ -61,6 +71,12 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The answer to every request, /health's included, from the moment the port is open until the stack is ready. */
+export function sendStarting(response: ServerResponse): void {
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  response.end(JSON.stringify({ status: 'starting' }));
 }
 
 export function send(response: ServerResponse, status: number, body: unknown): void {

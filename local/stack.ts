@@ -20,7 +20,7 @@ import { readDevSecrets } from './dev-secret';
 import { LOCAL_AWS, startEmulators, type Emulators } from './emulators';
 import { EventLog, terminalLog, type OutcomeListener, type Print } from './event-log';
 import { localStripeApiConfig } from './local-stripe-api';
-import { createRouter, send } from './router';
+import { createRouter, send, sendStarting, type Router } from './router';
 import { startStripeApiStandIn, type StripeApiStandIn } from './stripe-api/server';
 import { startWorkerThread } from './worker-thread';
 
@@ -93,11 +93,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const cleanup of cleanups.reverse()) await cleanup();
     await emulators?.stop();
   };
-  let ready = false;
+  let route: Router | undefined;
 
   try {
-    // Claim the port first: if it is taken, say so before spending seconds on the emulators.
-    const server = createServer();
+    // Claim the port first: if it is taken, say so before spending seconds on the emulators. From then
+    // on every request is answered, "starting" until the routes exist, so none hangs on a half-built stack.
+    const server = createServer((request, response) => {
+      if (!route) return sendStarting(response);
+      void route(request, response).catch((error: unknown) => {
+        print(`server error: ${String(error)}`);
+        if (!response.headersSent) send(response, 500, { error: { message: 'Internal error' } });
+      });
+    });
     await listen(server, options.port ?? 4242);
     cleanups.push(() => closeServer(server));
     const port = (server.address() as { port: number }).port;
@@ -166,15 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     cleanups.push(() => worker.stop());
 
-    const route = createRouter({ ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi, isReady: () => ready } });
-    server.on('request', (request, response) => {
-      void route(request, response).catch((error: unknown) => {
-        print(`server error: ${String(error)}`);
-        if (!response.headersSent) send(response, 500, { error: { message: 'Internal error' } });
-      });
-    });
-
-    ready = true;
+    route = createRouter({ port, ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi, isReady: () => route !== undefined } });
     return {
       url: `http://localhost:${port}`,
       endpoints,

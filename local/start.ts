@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import { registry } from '../functions/worker/actions';
 import { chaosFromEnv } from './chaos';
 import { DEV_SECRET_FILE, localSecrets } from './dev-secret';
+import { JavaUnavailableError } from './emulators';
 import { PortInUseError, startLocalStack, type LocalStack } from './stack';
 import { removeLocalStackFile, writeLocalStackFile } from './stack-file';
 import { terminalLines } from './terminal-lines';
@@ -93,6 +94,7 @@ Try:  npm run trigger -- payment_intent.succeeded
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof PortInUseError ? error.message : error);
+  // What the developer can fix is said in one line; anything else keeps its stack for whoever debugs it.
+  console.error(error instanceof PortInUseError || error instanceof JavaUnavailableError ? error.message : error);
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import type { LocalStack } from '../../local/stack';
 import { sampleEvent } from '../../local/sample-events';
 import { trigger } from '../../scripts/trigger';
 import { TEST_SECRET } from '../helpers/factories';
-import { eventually, getJson, startTestStack } from '../helpers/local-stack';
+import { eventually, getJson, jsonRequest, startTestStack } from '../helpers/local-stack';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -52,12 +52,12 @@ describe('console', () => {
     expect(await page.locator('#events tr').count()).toBe(0);
 
     // A poison event in the DLQ, then the redrive button.
-    await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: ['balance.available'] }) });
+    await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { failTypes: ['balance.available'] }));
     await trigger({ types: ['balance.available'], url: `${stack.url}/webhook`, secret: TEST_SECRET });
     // Listed from the ledger at its last failed attempt, then in the queue (the count note clears) once SQS moves it.
     await page.waitForFunction("document.querySelector('#dlq-count').textContent === '1' && document.querySelector('#dlq-queued').textContent === ''", undefined, { timeout: 30_000 });
     expect(await page.locator('#dlq li').textContent()).toMatch(/balance\.available · evt_\w+ · failed after 5 receives/);
-    await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: [] }) });
+    await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { failTypes: [] }));
     await page.click('#redrive');
     await page.locator('#redrive-result', { hasText: 'Moved 1 message' }).waitFor();
     await page.screenshot({ path: `${process.env.CONSOLE_SCREENSHOT ?? '/tmp/console.png'}` });

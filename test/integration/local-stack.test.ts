@@ -1,11 +1,12 @@
 /**
  * `npm start`'s stack, driven over HTTP as a developer (and the Stripe CLI) would drive it.
  */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { LocalStack } from '../../local/stack';
 import { SAMPLE_OBJECTS, sampleEvent } from '../../local/sample-events';
 import { trigger } from '../../scripts/trigger';
-import { TEST_SECRET, signedBody } from '../helpers/factories';
-import { eventually, getJson, startTestStack } from '../helpers/local-stack';
+import { TEST_SECRET, signedBody, snapshotAttributes } from '../helpers/factories';
+import { eventually, getJson, jsonRequest, rawRequest, startTestStack } from '../helpers/local-stack';
 
 describe('local stack', () => {
   let stack: LocalStack & { lines: string[] };
@@ -87,7 +88,7 @@ describe('local stack', () => {
   });
 
   it('sends a failing type to the DLQ, and redrive brings it back once the failure is cleared', async () => {
-    expect((await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: ['invoice.paid'] }) })).status).toBe(200);
+    expect((await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { failTypes: ['invoice.paid'] }))).status).toBe(200);
     const [eventId] = (await trigger({ types: ['invoice.paid'], url: `${stack.url}/webhook`, secret: TEST_SECRET })).eventIds;
 
     // Listed from the ledger on its last failed attempt; in the queue once SQS has moved it there.
@@ -99,8 +100,8 @@ describe('local stack', () => {
     expect((await getJson(`${stack.url}/api/events/${eventId}`)).body).toMatchObject({ status: 'failed', attempts: 5, lastError: expect.stringContaining('failTypes') });
     expect(stack.lines.filter((line) => line.includes(eventId!)).at(-1)).toMatch(/☠ invoice\.paid +evt_\w+ +dead-lettered after 5 receives: fix the cause, then npm run redrive -- --local/);
 
-    await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ failTypes: [] }) });
-    const redrive = await getJson(`${stack.url}/api/dlq/redrive`, { method: 'POST', body: JSON.stringify({ eventIds: [eventId] }) });
+    await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { failTypes: [] }));
+    const redrive = await getJson(`${stack.url}/api/dlq/redrive`, jsonRequest('POST', { eventIds: [eventId] }));
 
     expect(redrive.body).toEqual({ moved: 1, failed: [], notFound: [] });
     expect(await completed(eventId!)).toMatchObject({ status: 'completed', attempts: 6 });
@@ -108,8 +109,98 @@ describe('local stack', () => {
   }, 60_000);
 
   it('refuses invalid chaos settings', async () => {
-    const response = await getJson(`${stack.url}/api/chaos`, { method: 'PUT', body: JSON.stringify({ workerFailRate: 2 }) });
+    const response = await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { workerFailRate: 2 }));
     expect(response.status).toBe(400);
     expect(response.body.error.message).toMatch(/workerFailRate/);
+  });
+});
+
+describe('local stack, against other web pages in the developer\'s browser', () => {
+  // A stack of its own: a dead letter of the tests above would change the counts this one checks.
+  let stack: LocalStack & { lines: string[] };
+  const deadLetter = sampleEvent('payout.paid');
+  const chaos = { failTypes: ['charge.refunded'] };
+  /** What a page elsewhere can send: its own Origin, a rebound name's Host, a form's content types. */
+  const attacks = (): { attack: string; headers: Record<string, string>; refusal: string }[] => [
+    { attack: 'a foreign Origin', headers: { host: `localhost:${stack.port}`, origin: 'https://evil.example', 'content-type': 'application/json' }, refusal: 'Origin https://evil.example may not call this server' },
+    { attack: 'the Origin of a sandboxed page', headers: { host: `localhost:${stack.port}`, origin: 'null', 'content-type': 'application/json' }, refusal: 'Origin null may not call this server' },
+    { attack: 'a rebinding Host', headers: { host: `evil.example:${stack.port}`, 'content-type': 'application/json' }, refusal: `Host evil.example:${stack.port} does not name this server` },
+    // JSON in the body, as a text/plain form can write it: the routes would parse it.
+    { attack: 'a form-encoded POST', headers: { host: `localhost:${stack.port}`, 'content-type': 'application/x-www-form-urlencoded' }, refusal: 'needs content-type: application/json' },
+    { attack: 'a text/plain form', headers: { host: `localhost:${stack.port}`, 'content-type': 'text/plain' }, refusal: 'needs content-type: application/json' },
+  ];
+  const routes = [
+    { method: 'POST', path: '/api/dlq/redrive', body: JSON.stringify({ eventIds: [deadLetter.id] }) },
+    { method: 'POST', path: '/api/dlq/redrive', body: '{}' },
+    { method: 'PUT', path: '/api/chaos', body: JSON.stringify(chaos) },
+    { method: 'POST', path: '/api/reconcile', body: '{}' },
+  ];
+  const dlqDepth = async () => (await getJson(`${stack.url}/api/dlq`)).body.queued as number;
+
+  beforeAll(async () => {
+    // No retry under a slow machine's load sends an event to the dead-letter queue.
+    stack = await startTestStack({ visibilityTimeoutSeconds: 30 });
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.resources.deadLetterQueueUrl, MessageBody: JSON.stringify(deadLetter), MessageAttributes: snapshotAttributes(deadLetter) }));
+    expect(await dlqDepth()).toBe(1);
+  });
+  afterAll(() => stack.stop());
+
+  const completed = (eventId: string) =>
+    eventually(async () => {
+      const { status, body } = await getJson(`${stack.url}/api/events/${eventId}`);
+      return status === 200 && body.status === 'completed' ? body : undefined;
+    }, 20_000, `${eventId} to complete`);
+
+  it('answers each 403 with the reason, sends no CORS header, and changes nothing', async () => {
+    // Read in this process: GET /api/chaos answers 405 (ops-api.ts matches PUT's path first).
+    const chaosBefore = { ...stack.chaos.current };
+    expect(chaosBefore.failTypes).toEqual([]);
+
+    for (const { attack, headers, refusal } of attacks()) {
+      for (const { method, path, body } of routes) {
+        const response = await rawRequest(`${stack.url}${path}`, { method, headers, body });
+        expect({ attack, method, path, status: response.status }).toEqual({ attack, method, path, status: 403 });
+        expect(JSON.parse(response.body).error.message).toContain(refusal);
+        expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+      }
+    }
+
+    expect(await dlqDepth()).toBe(1);
+    expect(stack.chaos.current).toEqual(chaosBefore);
+  });
+
+  it('answers no CORS preflight, and sends no CORS header to a read from another origin', async () => {
+    const preflight = await rawRequest(`${stack.url}/api/chaos`, {
+      method: 'OPTIONS',
+      headers: { host: `localhost:${stack.port}`, origin: 'https://evil.example', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    const read = await rawRequest(`${stack.url}/api/events`, { method: 'GET', headers: { host: `localhost:${stack.port}`, origin: 'https://evil.example' } });
+
+    expect(preflight.status).toBe(405);
+    expect(read.status).toBe(200);
+    for (const response of [preflight, read]) expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+
+  it('takes a signed webhook under any Host and Origin: Stripe and the Stripe CLI post with their own', async () => {
+    const event = sampleEvent('payout.paid');
+    const { body, header } = signedBody(event);
+
+    const response = await rawRequest(`${stack.url}/webhook`, { method: 'POST', headers: { host: 'hooks.example.ngrok.app', origin: 'https://stripe.com', 'content-type': 'text/plain', 'stripe-signature': header }, body });
+
+    expect(response.status).toBe(200);
+    expect(await completed(event.id)).toMatchObject({ status: 'completed' });
+  });
+
+  it('does what the same requests ask when they come from this server\'s own page (the console)', async () => {
+    const headers = { host: `localhost:${stack.port}`, origin: `http://localhost:${stack.port}`, 'content-type': 'application/json; charset=utf-8' };
+
+    const chaosSet = await rawRequest(`${stack.url}/api/chaos`, { method: 'PUT', headers, body: JSON.stringify(chaos) });
+    expect(chaosSet.status).toBe(200);
+    expect(stack.chaos.current.failTypes).toEqual(chaos.failTypes);
+    await getJson(`${stack.url}/api/chaos`, jsonRequest('PUT', { failTypes: [] }));
+
+    const redrive = await rawRequest(`${stack.url}/api/dlq/redrive`, { method: 'POST', headers: { ...headers, host: `127.0.0.1:${stack.port}`, origin: `http://127.0.0.1:${stack.port}` }, body: JSON.stringify({ eventIds: [deadLetter.id] }) });
+    expect(JSON.parse(redrive.body)).toEqual({ moved: 1, failed: [], notFound: [] });
+    expect(await completed(deadLetter.id)).toMatchObject({ status: 'completed' });
   });
 });

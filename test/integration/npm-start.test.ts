@@ -1,9 +1,12 @@
 /**
- * `npm start` as a developer runs it: a separate process that prints where everything is, refuses a
- * busy port with advice, and leaves nothing behind on Ctrl-C.
+ * `npm start` as a developer runs it: a separate process that answers "starting" until it is ready,
+ * prints where everything is, refuses a busy port or a missing Java with advice, and leaves nothing
+ * behind on Ctrl-C.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { registry } from '../../functions/worker/actions';
@@ -86,6 +89,43 @@ describe('npm start', () => {
       for (const emulatorPort of [port, Number(dynamoPort), Number(sqsPort)]) expect(await isListening(emulatorPort)).toBe(false);
     } finally {
       child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('answers every route 503 starting, with Retry-After: 1, from the moment its port opens until it is ready', async () => {
+    const port = await freePort();
+    const { child, output } = startCli({ PORT: String(port) });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!(await isListening(port))) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`The port never opened:\n${output()}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const routes = [['GET', '/health'], ['POST', '/webhook'], ['GET', '/console'], ['GET', '/api/events'], ['POST', '/api/dlq/redrive'], ['PUT', '/api/chaos'], ['GET', '/nowhere']] as const;
+
+      // A time limit well inside the seconds the emulators take: a request that waits for them fails.
+      const answers = await Promise.all(
+        routes.map(async ([method, path]) => {
+          const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+            method,
+            ...(method === 'GET' ? {} : { headers: { 'content-type': 'application/json' }, body: '{}' }),
+            signal: AbortSignal.timeout(2_000),
+          });
+          return { route: `${method} ${path}`, status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.json() };
+        }),
+      );
+      const readyBeforeAnswers = output().includes('Ready in');
+
+      expect(answers).toEqual(routes.map(([method, path]) => ({ route: `${method} ${path}`, status: 503, retryAfter: '1', body: { status: 'starting' } })));
+      expect(readyBeforeAnswers).toBe(false);
+
+      await waitForOutput(output, /Ready in/);
+      expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ready' });
+      expect((await fetch(`http://127.0.0.1:${port}/api/events`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/nowhere`)).status).toBe(404);
+    } finally {
+      child.kill('SIGINT');
+      await exitOf(child);
     }
   }, 90_000);
 
@@ -272,6 +312,36 @@ describe('npm start', () => {
       expect(triggered.output).not.toMatch(/\[(?:\d+ POST|queued|not delivered)\]/);
       const after = (await (await fetch(`http://127.0.0.1:${port}/api/events?limit=100`)).json()) as { count: number };
       expect(after.count).toBe(before.count);
+    }, 30_000);
+  });
+
+  describe('without Java 17 or newer on PATH', () => {
+    const install = 'Install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17), then run npm start again.';
+    let bin: string;
+
+    // A PATH with node, as npm start's command needs, and only the java each case puts there.
+    beforeEach(() => {
+      bin = mkdtempSync(join(tmpdir(), 'path-'));
+      symlinkSync(process.execPath, join(bin, 'node'));
+    });
+    afterEach(() => rmSync(bin, { recursive: true, force: true }));
+
+    const fakeJava = (script: string) => writeFileSync(join(bin, 'java'), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+
+    it.each([
+      ['no java', undefined, 'no java was found on PATH.'],
+      ['Java 8', `echo 'java version "1.8.0_381"' >&2`, 'the java on PATH is Java 8 (1.8.0_381).'],
+      ['Java 11', `echo 'openjdk version "11.0.22" 2024-01-16' >&2`, 'the java on PATH is Java 11 (11.0.22).'],
+      ["macOS's java with no runtime behind it", `echo 'The operation couldn’t be completed. Unable to locate a Java Runtime.' >&2; exit 1`, 'the java on PATH did not run (java -version: The operation couldn’t be completed. Unable to locate a Java Runtime).'],
+    ])('with %s, says so in one line and exits with code 1', async (_case, script, problem) => {
+      if (script) fakeJava(script);
+      const port = await freePort();
+      const { child, output } = startCli({ PORT: String(port), PATH: bin });
+
+      expect(await exitOf(child)).toBe(1);
+      expect(output()).not.toMatch(/^ {4}at /m);
+      expect(output().trim().split('\n')).toEqual(['Starting DynamoDB Local and the SQS emulator…', `DynamoDB Local needs Java 17 or newer, and ${problem} ${install}`]);
+      expect(await isListening(port)).toBe(false);
     }, 30_000);
   });
 
