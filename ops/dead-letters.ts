@@ -145,7 +145,7 @@ export async function moveDeadLetters(sqs: SQSClient, options: MoveOptions): Pro
   let scanned = 0;
   let moved = 0;
   try {
-    for await (const batch of receiveEverything(sqs, options)) {
+    for await (const batch of receiveEverything(sqs, { from: options.from, limit: options.limit ?? 10_000, holdSeconds: options.holdSeconds })) {
       scanned += batch.length;
       const selected = batch.filter((message) => matches(toDeadLetter(message), options.filter));
       skipped.push(...batch.filter((message) => !selected.includes(message)));
@@ -175,14 +175,14 @@ function matches(letter: DeadLetter, filter: DeadLetterFilter | undefined): bool
   return true;
 }
 
-async function* receiveEverything(sqs: SQSClient, options: MoveOptions): AsyncGenerator<Message[]> {
-  const limit = options.limit ?? 10_000;
+/** Receives a queue's messages, ten at a time, until it answers none or `limit` are received; each is held hidden for `holdSeconds`. */
+async function* receiveEverything(sqs: SQSClient, options: { readonly from: string; readonly limit: number; readonly holdSeconds?: number }): AsyncGenerator<Message[]> {
   let count = 0;
-  while (count < limit) {
+  while (count < options.limit) {
     const { Messages = [] } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: options.from,
-        MaxNumberOfMessages: Math.min(10, limit - count),
+        MaxNumberOfMessages: Math.min(10, options.limit - count),
         VisibilityTimeout: options.holdSeconds ?? 30,
         WaitTimeSeconds: 0,
         MessageAttributeNames: ['All'],
@@ -201,15 +201,10 @@ function toDeadLetter(message: Message): DeadLetter {
   let type = attributes[MESSAGE_ATTRIBUTE.eventType]?.StringValue;
   if (!eventId || !type) {
     // A message without attributes (from Amazon EventBridge, or sent by hand): read them from the
-    // Stripe event in the body, which EventBridge wraps in `detail`.
-    try {
-      const parsed = JSON.parse(message.Body ?? '') as { id?: unknown; type?: unknown; detail?: { id?: unknown; type?: unknown } };
-      const event = typeof parsed.detail === 'object' && parsed.detail !== null ? parsed.detail : parsed;
-      eventId ??= typeof event.id === 'string' ? event.id : undefined;
-      type ??= typeof event.type === 'string' ? event.type : undefined;
-    } catch {
-      // Not JSON: listed as unknown.
-    }
+    // Stripe event in the body. Not JSON: listed as unknown.
+    const event = eventInBody(message.Body ?? '');
+    eventId ??= typeof event?.id === 'string' ? event.id : undefined;
+    type ??= typeof event?.type === 'string' ? event.type : undefined;
   }
   return {
     messageId: message.MessageId ?? '',
@@ -218,6 +213,49 @@ function toDeadLetter(message: Message): DeadLetter {
     receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
     body: message.Body ?? '',
   };
+}
+
+/** The Stripe event (or thin notification) a message body carries, unwrapped from EventBridge's `detail`; undefined when the body is not a JSON object. */
+export function eventInBody(body: string): Record<string, unknown> | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { detail } = parsed as { detail?: unknown };
+  return (typeof detail === 'object' && detail !== null ? detail : parsed) as Record<string, unknown>;
+}
+
+export interface FoundDeadLetter {
+  /** The first message that carries one of the ids, if any did. */
+  readonly letter?: DeadLetter;
+  /** Messages received to look. */
+  readonly scanned: number;
+}
+
+/**
+ * Looks for the message of an event in a queue without moving it (for an event's detail page):
+ * receives a batch at a time, held for `holdSeconds`, until a message carries one of `eventIds` (an
+ * event's ledger id, or the thin notification folded into it) or `limit` messages are received. Every
+ * message received, the one found too, is made visible again as soon as the look ends, not when its
+ * hold does: a held message is out of a redrive's reach. Not before the look ends either, or it would
+ * receive the same messages again. Each look still adds one to the receive count of every
+ * message it receives: it is for one event at a time, never for a listing.
+ */
+export async function findDeadLetter(sqs: SQSClient, queueUrl: string, eventIds: readonly string[], options: { readonly limit?: number; readonly holdSeconds?: number } = {}): Promise<FoundDeadLetter> {
+  const received: Message[] = [];
+  try {
+    for await (const batch of receiveEverything(sqs, { from: queueUrl, limit: options.limit ?? 1000, holdSeconds: options.holdSeconds })) {
+      received.push(...batch);
+      const letter = batch.map(toDeadLetter).find((candidate) => eventIds.includes(candidate.eventId));
+      if (letter) return { letter, scanned: received.length };
+    }
+    return { scanned: received.length };
+  } finally {
+    await release(sqs, queueUrl, received);
+  }
 }
 
 interface Copy {

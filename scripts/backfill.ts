@@ -13,31 +13,15 @@
  * resumes it (`--fresh` starts over).
  */
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../functions/shared/errors';
-import { createStripeApi, type StripeApi } from '../functions/shared/stripe-api';
 import { registry } from '../functions/worker/actions';
 import type { ReconcileProgress } from '../functions/reconcile/reconcile';
 import { STRIPE_EVENT_RETENTION_SECONDS } from '../functions/reconcile/windows';
-import { LOCAL_AWS } from '../local/emulators';
-import { localStripeApiConfig } from '../local/local-stripe-api';
-import { readLocalStackFile } from '../local/stack-file';
 import { assertHandledTypes, backfill, parseTime, type BackfillReport } from '../ops/backfill';
-import { stageResources, stageStripeApi, type PipelineResources } from '../ops/stage';
-import { SECRETS, secretName } from '../functions/shared/resources';
+import { openTarget } from './stage-target';
 
 const USAGE = `Usage: npm run backfill -- (--stage <stage> [--region <region>] | --local) --since <72h | ISO time>
          [--until <time>] [--type <event type>]… [--undelivered-only] [--settle <10m>] [--dry-run] [--fresh]`;
-
-interface Target {
-  readonly api: StripeApi;
-  readonly db: DynamoDBClient;
-  readonly sqs: SQSClient;
-  readonly resources: PipelineResources;
-  readonly defaultSettleSeconds: number;
-}
 
 export async function main(argv: readonly string[], print: (line: string) => void = console.log): Promise<number> {
   const { values } = parseArgs({
@@ -71,9 +55,12 @@ export async function main(argv: readonly string[], print: (line: string) => voi
   const types = values.type ?? [...registry.snapshotTypes];
   assertHandledTypes(types);
 
-  const target = values.local ? await localTarget() : await stageTarget(values.stage!, values.region);
+  const target = await openTarget(values.local ? { local: true } : { stage: values.stage!, region: values.region });
   try {
-    const settleSeconds = values.settle === undefined ? target.defaultSettleSeconds : Math.floor(nowMs / 1000) - parseTime(values.settle, nowMs);
+    const api = await target.stripeApi();
+    // Locally events are sent by hand and never in flight for long; a stage's may still be on their way for minutes.
+    const defaultSettleSeconds = values.local ? 0 : 600;
+    const settleSeconds = values.settle === undefined ? defaultSettleSeconds : Math.floor(nowMs / 1000) - parseTime(values.settle, nowMs);
     const oldest = Math.floor(nowMs / 1000) - STRIPE_EVENT_RETENTION_SECONDS;
     if (since < oldest) print(`Stripe keeps events for 30 days: nothing before ${iso(oldest)} can be listed, so the scan starts there.`);
     print(
@@ -88,7 +75,10 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     try {
       report = await backfill(
         {
-          ...target,
+          api,
+          db: target.db,
+          sqs: target.sqs,
+          resources: target.resources,
           onPage: (progress) => {
             if (Date.now() - lastPrinted < 1000 && progress.pages > 1) return;
             lastPrinted = Date.now();
@@ -105,30 +95,8 @@ export async function main(argv: readonly string[], print: (line: string) => voi
     printSummary(report, values['dry-run'], started, print);
     return 0;
   } finally {
-    target.db.destroy();
-    target.sqs.destroy();
+    target.close();
   }
-}
-
-async function localTarget(): Promise<Target> {
-  const local = readLocalStackFile();
-  return {
-    api: await createStripeApi(localStripeApiConfig(local.stripeApiBase)),
-    db: new DynamoDBClient({ endpoint: local.dynamodbEndpoint, ...LOCAL_AWS }),
-    sqs: new SQSClient({ endpoint: local.sqsEndpoint, ...LOCAL_AWS }),
-    resources: local,
-    // Locally events are sent by hand and never in flight for long.
-    defaultSettleSeconds: 0,
-  };
-}
-
-async function stageTarget(stage: string, region: string | undefined): Promise<Target> {
-  const options = region ? { region } : {};
-  const sqs = new SQSClient(options);
-  const db = new DynamoDBClient(options);
-  const resources = await stageResources(sqs, stage);
-  const api = await stageStripeApi(new SecretsManagerClient(options), secretName(stage, SECRETS.apiKey));
-  return { api, db, sqs, resources, defaultSettleSeconds: 600 };
 }
 
 function progressLine(progress: ReconcileProgress, started: number): string {

@@ -8,6 +8,11 @@
  *   the condition that the claim may. A crash before it leaves nothing; after it, everything.
  * - `commitTogether` does the same for the new events of a batch, many per transaction.
  * - `acquireLease` comes first when an action also has effects outside DynamoDB.
+ *
+ * Every write that may create the item also writes the keys of the ledger's indexes (resources.ts):
+ * `receivedHour` beside `receivedAt`, `objectId`, and `failedShard` exactly while the status is
+ * `failed`. A message's first write on its first receive counts a delivery (ledger-rules.ts) in that
+ * same request; a duplicate's count costs one UpdateItem more.
  */
 import {
   ConditionalCheckFailedException,
@@ -19,16 +24,19 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { CommitConflictError, LeaseHeldError, LeaseLostError } from '../shared/errors';
-import { deadLetterShard } from '../shared/resources';
+import { CommitConflictError, LeaseHeldError, LeaseLostError, describeError } from '../shared/errors';
+import type { Log } from '../shared/observability';
+import { deadLetterShard, failedShard, receivedHour } from '../shared/resources';
 import { attributeMap } from './attribute-values';
 import type { ProjectionWrite } from './effects';
-import type { CombinedCommit, CommitEntry, CommitResult, Ledger, LedgerEvent } from './ledger';
+import { DELIVERY_LOG_LIMIT, type CombinedCommit, type CommitEntry, type CommitResult, type Ledger, type LedgerEvent } from './ledger';
 import {
+  countsDelivery,
   explainRefusal,
   failureFrom,
   finishFrom,
   leaseFrom,
+  mayWrite,
   type Claim,
   type ClaimableState,
   type DirectClaim,
@@ -43,10 +51,24 @@ export interface DynamoLedgerOptions {
   readonly ledgerTableName: string;
   readonly projectionsTableName: string;
   readonly retentionDays: number;
+  /** Where a delivery that could not be counted is told. @default console */
+  readonly log?: Pick<Log, 'warn'>;
 }
 
 /** What a refused write reads of the item as it was. */
-type RefusedItem = LedgerState & { readonly deadLetteredAt?: string; readonly thinEventId?: string };
+type RefusedItem = LedgerState & { readonly deadLetteredAt?: string; readonly thinEventId?: string; readonly deliveryLog?: readonly unknown[] };
+
+/** What a write adds for the delivery it is made for: the count and a log entry, or the count alone once the log is full. */
+type DeliveryMark = 'countAndLog' | 'count';
+
+interface UpdateParts {
+  /** Which write this is: its texts are the same for every event with the same claim, delivery mark and common variant. */
+  readonly write: 'complete' | 'ignore' | 'lease' | 'fail';
+  readonly set: string;
+  readonly add?: string;
+  readonly remove?: readonly string[];
+  readonly values?: Record<string, unknown>;
+}
 
 /** Items one TransactWriteItems may hold. */
 const MAX_TRANSACTION_ITEMS = 100;
@@ -69,14 +91,49 @@ const DEAD_LETTER_NOTE = ['#deadLetteredAt', '#deadLetterShard', '#deadLetterRec
 /** The lease and the dead-letter note: removed whenever the event is finished or fails again. */
 const LEASE_AND_DEAD_LETTER = ['#leaseOwner', '#leaseExpiresAt', ...DEAD_LETTER_NOTE];
 
+/** The failed-events index key: set with the status `failed`, removed with any other. */
+const FAILED_SHARD = ['#failedShard'];
+
+/** What a finished event no longer has. */
+const FINISHED_REMOVES = [...LEASE_AND_DEAD_LETTER, ...FAILED_SHARD];
+
+const COUNT_DELIVERY = '#deliveries :one';
+const LOG_DELIVERY = '#deliveryLog = list_append(if_not_exists(#deliveryLog, :noDeliveries), :delivery)';
+const LOG_HAS_ROOM = '(attribute_not_exists(#deliveryLog) OR size(#deliveryLog) < :deliveryLogLimit)';
+const NO_DELIVERIES: readonly never[] = [];
+
+const DIRECT: DirectClaim = { kind: 'direct' };
+
+/**
+ * The attributes every ledger write sets, in each variant of the optional ones (see commonVariant).
+ * `receivedAt` keeps the first value recorded, and the index keys that never change keep theirs:
+ * `receivedHour` is always the hour of the `receivedAt` stored.
+ */
+const COMMON_SETS = Array.from(
+  { length: 8 },
+  (_, variant) =>
+    '#type = :type, #created = :created, #livemode = :livemode, #source = :source, #form = :form, ' +
+    '#receivedAt = if_not_exists(#receivedAt, :receivedAt), #receivedHour = if_not_exists(#receivedHour, :receivedHour), ' +
+    '#updatedAt = :nowIso, #expiresAt = :expiresAt' +
+    (variant & 1 ? ', #account = :account' : '') +
+    (variant & 2 ? ', #thinEventId = :thinEventId' : '') +
+    (variant & 4 ? ', #objectId = if_not_exists(#objectId, :objectId)' : ''),
+);
+
 export class DynamoLedger implements Ledger {
-  constructor(private readonly db: DynamoDBClient, private readonly options: DynamoLedgerOptions) {}
+  private readonly log: Pick<Log, 'warn'>;
+
+  constructor(private readonly db: DynamoDBClient, private readonly options: DynamoLedgerOptions) {
+    this.log = options.log ?? console;
+  }
 
   async commit(event: LedgerEvent, writes: readonly ProjectionWrite[], claim: DirectClaim | HolderClaim, now: number): Promise<CommitResult> {
+    let mark = deliveryMarkOf(event, claim);
     let remaining = writes.map((write, group) => ({ write, group }));
-    for (let pass = 0; pass <= writes.length; pass++) {
+    // Each pass drops the writes refused in the pass before, or, once, stops logging the delivery.
+    for (let pass = 0; pass <= writes.length + 1; pass++) {
       const skippedWrites = writes.length - remaining.length;
-      const items: { item: TransactWriteItem; group: number }[] = [{ item: this.completion(event, claim, skippedWrites, now), group: -1 }];
+      const items: { item: TransactWriteItem; group: number }[] = [{ item: this.completion(event, claim, skippedWrites, now, mark), group: -1 }];
       for (const { write, group } of remaining) {
         for (const item of projectionItems(this.options.projectionsTableName, write, event.id, now)) items.push({ item, group });
       }
@@ -88,7 +145,11 @@ export class DynamoLedger implements Ledger {
         const reasons = error.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') {
           const record = (reasons[0].Item ? unmarshall(reasons[0].Item) : undefined) as RefusedItem | undefined;
-          return { outcome: 'duplicate', status: await this.acknowledgeDone(event, explainRefusal(claim, record, now), record) };
+          if (mark === 'countAndLog' && refusedForFullLog(finishFrom(claim), record, claim, now)) {
+            mark = 'count';
+            continue;
+          }
+          return { outcome: 'duplicate', status: await this.acknowledgeDone(event, explainRefusal(claim, record, now), record, countsDelivery(event.receiveCount, claim), now) };
         }
         // A projection write refused: stale (a newer version is stored) or already applied. Drop it and retry.
         const failedGroups = new Set<number>();
@@ -127,65 +188,87 @@ export class DynamoLedger implements Ledger {
 
   async recordIgnored(event: LedgerEvent, claim: DirectClaim, now: number): Promise<'ignored' | 'duplicate'> {
     const refusal = await this.update(event, claim, finishFrom(claim), now, {
-      set: `#status = :ignored, #processedAt = :nowIso, ${this.common(event)}`,
+      write: 'ignore',
+      set: `#status = :ignored, #processedAt = :nowIso, ${COMMON_SETS[commonVariant(event)]}`,
       add: '#attempts :one',
-      remove: LEASE_AND_DEAD_LETTER,
+      remove: FINISHED_REMOVES,
     });
     if (!refusal) return 'ignored';
-    await this.acknowledgeDone(event, explainRefusal(claim, refusal, now), refusal);
+    await this.acknowledgeDone(event, explainRefusal(claim, refusal, now), refusal, countsDelivery(event.receiveCount, claim), now);
     return 'duplicate';
   }
 
   async acquireLease(event: LedgerEvent, claim: LeaseClaim, leaseMs: number, now: number): Promise<'acquired' | 'duplicate'> {
     const refusal = await this.update(event, claim, leaseFrom(claim), now, {
-      set: `#status = :processing, #leaseOwner = :owner, #leaseExpiresAt = :leaseExpiresAt, ${this.common(event)}`,
+      write: 'lease',
+      set: `#status = :processing, #leaseOwner = :owner, #leaseExpiresAt = :leaseExpiresAt, ${COMMON_SETS[commonVariant(event)]}`,
       add: '#attempts :one',
+      remove: FAILED_SHARD,
       values: { ':leaseExpiresAt': now + leaseMs },
     });
     if (!refusal) return 'acquired';
     const explained = explainRefusal(claim, refusal, now);
     if (explained.kind === 'alreadyOurs') return 'acquired';
-    await this.acknowledgeDone(event, explained, refusal);
+    await this.acknowledgeDone(event, explained, refusal, countsDelivery(event.receiveCount, claim), now);
     return 'duplicate';
   }
 
   async recordFailure(event: LedgerEvent, error: string, claim: Claim, now: number): Promise<void> {
     await this.update(event, claim, failureFrom(claim), now, {
-      set: `#status = :failed, #lastError = :error, ${this.common(event)}`,
+      write: 'fail',
+      set: `#status = :failed, #failedShard = :failedShard, #lastError = :error, ${COMMON_SETS[commonVariant(event)]}`,
       // A holder's attempt was counted when it took the lease.
       add: claim.kind === 'holder' ? undefined : '#attempts :one',
       remove: LEASE_AND_DEAD_LETTER,
-      values: { ':error': error.slice(0, MAX_ERROR_LENGTH) },
+      values: { ':error': error.slice(0, MAX_ERROR_LENGTH), ':failedShard': failedShard(event.id) },
     });
   }
 
   async markDeadLettered(event: LedgerEvent, receiveCount: number, now: number): Promise<void> {
-    // No condition: whatever the status, the message is on its way to the dead-letter queue. An event
-    // the ledger never recorded (it was unreachable) is created as failed.
-    await this.db.send(
-      new UpdateItemCommand({
-        TableName: this.options.ledgerTableName,
-        Key: attributeMap({ eventId: event.id }),
-        ...expression(
-          `SET #deadLetteredAt = :nowIso, #deadLetterShard = :shard, #deadLetterReceiveCount = :receiveCount, #status = if_not_exists(#status, :failed), #attempts = if_not_exists(#attempts, :receiveCount), ${this.common(event)}`,
-          undefined,
-          this.commonValues(event, now),
-          { ':shard': deadLetterShard(event.id), ':receiveCount': receiveCount, ':failed': 'failed' },
-        ),
-      }),
-    );
+    // Whatever the status, the message is on its way to the dead-letter queue. An event the ledger never
+    // recorded (it was unreachable) is created as failed, and a failed event stays in the failed-events
+    // index; only they are put there, so that a finished or leased event's note leaves it out.
+    const note = `SET #deadLetteredAt = :nowIso, #deadLetterShard = :shard, #deadLetterReceiveCount = :receiveCount, #status = if_not_exists(#status, :failed), #attempts = if_not_exists(#attempts, :receiveCount), ${COMMON_SETS[commonVariant(event)]}`;
+    const send = (update: string, condition: string | undefined) =>
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.options.ledgerTableName,
+          Key: attributeMap({ eventId: event.id }),
+          ...expression(shapeOf(update, condition), this.commonValues(event, now), {
+            ':shard': deadLetterShard(event.id),
+            ':receiveCount': receiveCount,
+            ':failed': 'failed',
+            ':failedShard': failedShard(event.id),
+          }),
+        }),
+      );
+    try {
+      await send(`${note}, #failedShard = :failedShard`, conditionOf(['new', 'failed']));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The event is finished, or leased: the note leaves its status as it is, and it out of failed-events.
+      await send(note, undefined);
+    }
   }
 
   /**
-   * One conditional UpdateItem of the ledger item. Returns undefined when it was applied, or the item
-   * as it was when the condition refused it.
+   * One conditional UpdateItem of the ledger item, counting the delivery it is made for. Returns
+   * undefined when it was applied, or the item as it was when the condition refused it.
    */
-  private async update(
+  private async update(event: LedgerEvent, claim: Claim, states: readonly ClaimableState[], now: number, parts: UpdateParts): Promise<RefusedItem | undefined> {
+    const mark = deliveryMarkOf(event, claim);
+    const refused = await this.updateOnce(event, claim, states, now, parts, mark);
+    if (mark === 'countAndLog' && refusedForFullLog(states, refused, claim, now)) return this.updateOnce(event, claim, states, now, parts, 'count');
+    return refused;
+  }
+
+  private async updateOnce(
     event: LedgerEvent,
     claim: Claim,
     states: readonly ClaimableState[],
     now: number,
-    parts: { set: string; add?: string; remove?: readonly string[]; values?: Record<string, unknown> },
+    parts: UpdateParts,
+    mark: DeliveryMark | undefined,
   ): Promise<RefusedItem | undefined> {
     try {
       await this.db.send(
@@ -193,7 +276,7 @@ export class DynamoLedger implements Ledger {
           TableName: this.options.ledgerTableName,
           Key: attributeMap({ eventId: event.id }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          ...expression(updateText(parts), conditionOf(states), this.commonValues(event, now), claimValues(claim, now), parts.values ?? {}),
+          ...expression(claimShape(parts, states, claim, event, mark), this.commonValues(event, now), claimValues(claim, now), parts.values ?? {}),
         }),
       );
       return undefined;
@@ -206,61 +289,97 @@ export class DynamoLedger implements Ledger {
   /**
    * A write refused because the event is done: the delivery is acknowledged. A dead-letter note on the
    * item is cleared then, as a completion clears it: this delivery is the note's message, redriven. A
-   * thin notification folded into the done event leaves its id beside the event's.
+   * thin notification folded into the done event leaves its id beside the event's. A first receive is
+   * counted as a delivery, a duplicate one; so is one refused because another delivery holds the lease,
+   * before it is sent back: its later receives do not count.
    * @throws what says to retry, when the refusal is not "done"
    */
-  private async acknowledgeDone(event: LedgerEvent, refusal: Refusal, record: RefusedItem | undefined) {
+  private async acknowledgeDone(event: LedgerEvent, refusal: Refusal, record: RefusedItem | undefined, countDelivery: boolean, now: number) {
+    if (refusal.kind === 'leaseHeld' && countDelivery) await this.acknowledge(event, record, { clearNote: false, countDelivery }, now);
     const status = statusIfDone(event.id, refusal);
     const thinEventId = event.thinEventId && record?.thinEventId !== event.thinEventId ? event.thinEventId : undefined;
-    if (record?.deadLetteredAt || thinEventId) {
-      await this.db.send(
-        new UpdateItemCommand({
-          TableName: this.options.ledgerTableName,
-          Key: attributeMap({ eventId: event.id }),
-          ...expression(
-            [thinEventId ? 'SET #thinEventId = :thinEventId' : '', record?.deadLetteredAt ? `REMOVE ${DEAD_LETTER_NOTE.join(', ')}` : ''].join(' ').trim(),
-            'attribute_exists(#eventId)',
-            { ':thinEventId': thinEventId },
-          ),
-        }),
-      ).catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
-    }
+    await this.acknowledge(event, record, { thinEventId, clearNote: record?.deadLetteredAt !== undefined, countDelivery }, now);
     return status;
   }
 
-  async doneStatus(event: LedgerEvent): Promise<'completed' | 'ignored' | undefined> {
+  /**
+   * What a duplicate delivery changes on the item, in one UpdateItem if anything: its thin event id,
+   * the dead-letter note cleared, the delivery counted and logged while the log has room (should it
+   * fill up after `record` was read, the count is written alone, in a second request). A count that
+   * fails is told and let go: counting never sends a delivery back to the queue.
+   */
+  private async acknowledge(
+    event: LedgerEvent,
+    record: RefusedItem | undefined,
+    change: { readonly thinEventId?: string; readonly clearNote: boolean; readonly countDelivery: boolean },
+    now: number,
+  ): Promise<void> {
+    const mark: DeliveryMark | undefined = !change.countDelivery ? undefined : logIsFull(record) ? 'count' : 'countAndLog';
+    if (!change.thinEventId && !change.clearNote && !mark) return;
+    const send = (delivery: DeliveryMark | undefined) => {
+      const set = [change.thinEventId ? '#thinEventId = :thinEventId' : '', delivery === 'countAndLog' ? LOG_DELIVERY : ''].filter(Boolean).join(', ');
+      const update = [set ? `SET ${set}` : '', delivery ? `ADD ${COUNT_DELIVERY}` : '', change.clearNote ? `REMOVE ${DEAD_LETTER_NOTE.join(', ')}` : ''].filter(Boolean).join(' ');
+      const condition = delivery === 'countAndLog' ? `attribute_exists(#eventId) AND ${LOG_HAS_ROOM}` : 'attribute_exists(#eventId)';
+      return this.db.send(
+        new UpdateItemCommand({
+          TableName: this.options.ledgerTableName,
+          Key: attributeMap({ eventId: event.id }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...expression(shapeOf(update, condition), this.commonValues(event, now)),
+        }),
+      );
+    };
+    try {
+      await send(mark).catch((error: unknown) => {
+        // The item is there, so the log filled up since it was read.
+        if (mark === 'countAndLog' && error instanceof ConditionalCheckFailedException && error.Item) return send('count');
+        throw error;
+      });
+    } catch (error) {
+      // The item is gone (its time to live ended): there is nothing left to note on it.
+      if (error instanceof ConditionalCheckFailedException) return;
+      if (change.thinEventId || change.clearNote) throw error;
+      this.log.warn('Could not count a duplicate delivery in the ledger; it is acknowledged all the same', { eventId: event.id, error: describeError(error) });
+    }
+  }
+
+  async doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined> {
     const { Item } = await this.db.send(
       new GetItemCommand({
         TableName: this.options.ledgerTableName,
         Key: attributeMap({ eventId: event.id }),
         ConsistentRead: true,
-        ProjectionExpression: '#status, #thinEventId, #deadLetteredAt',
-        ExpressionAttributeNames: { '#status': 'status', '#thinEventId': 'thinEventId', '#deadLetteredAt': 'deadLetteredAt' },
+        ProjectionExpression: '#status, #thinEventId, #deadLetteredAt, #deliveryLog',
+        ExpressionAttributeNames: { '#status': 'status', '#thinEventId': 'thinEventId', '#deadLetteredAt': 'deadLetteredAt', '#deliveryLog': 'deliveryLog' },
       }),
     );
     const item = Item ? (unmarshall(Item) as RefusedItem) : undefined;
     const status = item?.status;
     if (status !== 'completed' && status !== 'ignored') return undefined;
-    await this.acknowledgeDone(event, { kind: 'done', status }, item);
+    await this.acknowledgeDone(event, { kind: 'done', status }, item, countsDelivery(event.receiveCount, DIRECT), now);
     return status;
   }
 
-  private completion(event: LedgerEvent, claim: DirectClaim | HolderClaim, skippedWrites: number, now: number): TransactWriteItem {
+  private completion(event: LedgerEvent, claim: DirectClaim | HolderClaim, skippedWrites: number, now: number, mark: DeliveryMark | undefined): TransactWriteItem {
     return {
       Update: {
         TableName: this.options.ledgerTableName,
         Key: attributeMap({ eventId: event.id }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         ...expression(
-          updateText({
-            set: `#status = :completed, #processedAt = :nowIso, #skippedWrites = :skipped, ${this.common(event)}`,
-            // A holder's attempt was counted when it took the lease.
-            add: claim.kind === 'direct' ? '#attempts :one' : undefined,
-            remove: LEASE_AND_DEAD_LETTER,
-          }),
-          conditionOf(finishFrom(claim)),
+          claimShape(
+            {
+              write: 'complete',
+              set: `#status = :completed, #processedAt = :nowIso, #skippedWrites = :skipped, ${COMMON_SETS[commonVariant(event)]}`,
+              // A holder's attempt was counted when it took the lease.
+              add: claim.kind === 'direct' ? '#attempts :one' : undefined,
+              remove: FINISHED_REMOVES,
+            },
+            finishFrom(claim),
+            claim,
+            event,
+            mark,
+          ),
           this.commonValues(event, now),
           claimValues(claim, now),
           { ':skipped': skippedWrites },
@@ -276,7 +395,7 @@ export class DynamoLedger implements Ledger {
       let items: TransactWriteItem[];
       try {
         items = [
-          this.completion(entry.event, { kind: 'direct' }, 0, now),
+          this.completion(entry.event, DIRECT, 0, now, deliveryMarkOf(entry.event, DIRECT)),
           ...entry.writes.flatMap((write) => projectionItems(this.options.projectionsTableName, write, entry.event.id, now)),
         ];
       } catch {
@@ -292,17 +411,9 @@ export class DynamoLedger implements Ledger {
     return groups.map((group) => group.members);
   }
 
-  /** Attributes every ledger write sets. `receivedAt` keeps the first value recorded. */
-  private common(event: LedgerEvent): string {
-    return (
-      '#type = :type, #created = :created, #livemode = :livemode, #source = :source, #form = :form, ' +
-      '#receivedAt = if_not_exists(#receivedAt, :receivedAt), #updatedAt = :nowIso, #expiresAt = :expiresAt' +
-      (event.account ? ', #account = :account' : '') +
-      (event.thinEventId ? ', #thinEventId = :thinEventId' : '')
-    );
-  }
-
   private commonValues(event: LedgerEvent, now: number): Record<string, unknown> {
+    const receivedAt = event.receivedAt ?? new Date(now).toISOString();
+    const nowIso = new Date(now).toISOString();
     return {
       ':type': event.type,
       ':created': event.created,
@@ -311,12 +422,37 @@ export class DynamoLedger implements Ledger {
       ':form': event.form ?? 'snapshot',
       ':account': event.account,
       ':thinEventId': event.thinEventId,
-      ':receivedAt': event.receivedAt ?? new Date(now).toISOString(),
-      ':nowIso': new Date(now).toISOString(),
+      ':objectId': event.objectId,
+      ':receivedAt': receivedAt,
+      ':receivedHour': receivedHour(event.id, receivedAt),
+      ':nowIso': nowIso,
       ':expiresAt': Math.floor(now / 1000) + this.options.retentionDays * 86_400,
       ':one': 1,
+      // Used only by the writes that log a delivery, which only a first receive makes.
+      ':delivery': event.receiveCount === 1 ? [{ at: nowIso, source: event.source, receiveCount: event.receiveCount }] : undefined,
+      ':noDeliveries': NO_DELIVERIES,
+      ':deliveryLogLimit': DELIVERY_LOG_LIMIT,
     };
   }
+}
+
+/** Which of the optional attributes an event's writes set: its account (1), thin event (2), object (4). */
+function commonVariant(event: LedgerEvent): number {
+  return (event.account ? 1 : 0) | (event.thinEventId ? 2 : 0) | (event.objectId ? 4 : 0);
+}
+
+/** What a write made with `claim` adds for its delivery, if it counts one: first a log entry with the count. */
+function deliveryMarkOf(event: LedgerEvent, claim: Claim): DeliveryMark | undefined {
+  return countsDelivery(event.receiveCount, claim) ? 'countAndLog' : undefined;
+}
+
+function logIsFull(record: RefusedItem | undefined): boolean {
+  return (record?.deliveryLog?.length ?? 0) >= DELIVERY_LOG_LIMIT;
+}
+
+/** Whether a write that logs its delivery was refused for the full log alone: the rules let it go ahead. */
+function refusedForFullLog(states: readonly ClaimableState[], record: RefusedItem | undefined, claim: Claim, now: number): boolean {
+  return logIsFull(record) && mayWrite(states, record, claim, now);
 }
 
 /** Maps a refusal to the delivery's next step: the finished status, or an error that says to retry. */
@@ -333,12 +469,26 @@ function statusIfDone(eventId: string, refusal: Refusal) {
   }
 }
 
-function updateText({ set, add, remove }: { set: string; add?: string; remove?: readonly string[] }): string {
-  return `SET ${set}${add ? ` ADD ${add}` : ''}${remove?.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
+/**
+ * The shape of a claim's write: every event's writes take one of a few, so each is kept by a short key
+ * and its long texts are neither built nor hashed again. The key names all the texts depend on.
+ */
+function claimShape(parts: UpdateParts, states: readonly ClaimableState[], claim: Claim, event: LedgerEvent, mark: DeliveryMark | undefined): ExpressionShape {
+  const forced = claim.kind !== 'holder' && claim.force === true;
+  return cachedShape(`${parts.write} ${claim.kind} ${forced} ${mark} ${commonVariant(event)}`, () => ({ update: updateText(parts, mark), condition: conditionOf(states, mark) }));
 }
 
-function conditionOf(states: readonly ClaimableState[]): string {
-  return states.map((state) => CONDITION_OF[state]).join(' OR ');
+/** A write's update expression, with its delivery counted (and logged) when `mark` says so. */
+function updateText({ set, add, remove }: UpdateParts, mark?: DeliveryMark): string {
+  const sets = mark === 'countAndLog' ? `${set}, ${LOG_DELIVERY}` : set;
+  const adds = mark ? (add ? `${add}, ${COUNT_DELIVERY}` : COUNT_DELIVERY) : add;
+  return `SET ${sets}${adds ? ` ADD ${adds}` : ''}${remove?.length ? ` REMOVE ${remove.join(', ')}` : ''}`;
+}
+
+/** The condition of a write from `states`; one that logs a delivery also needs room in the log. */
+function conditionOf(states: readonly ClaimableState[], mark?: DeliveryMark): string {
+  const condition = states.map((state) => CONDITION_OF[state]).join(' OR ');
+  return mark === 'countAndLog' ? `(${condition}) AND ${LOG_HAS_ROOM}` : condition;
 }
 
 /** Every value a condition may use; `expression` keeps those it does. */
@@ -360,8 +510,7 @@ function claimValues(claim: Claim, now: number): Record<string, unknown> {
  * They are not merged: on Node 20 (the local stack) `{ ...a, ...b }` costs about 5 µs, and every
  * event's ledger write would pay it; Lambda's Node 24 does not.
  */
-function expression(update: string, condition: string | undefined, ...valueSources: readonly Readonly<Record<string, unknown>>[]) {
-  const { names, valuePlaceholders } = placeholdersOf(update, condition);
+function expression({ update, condition, names, valuePlaceholders }: ExpressionShape, ...valueSources: readonly Readonly<Record<string, unknown>>[]) {
   const used: Record<string, unknown> = {};
   let anyUsed = false;
   for (const placeholder of valuePlaceholders) {
@@ -383,23 +532,40 @@ function expression(update: string, condition: string | undefined, ...valueSourc
   };
 }
 
-/** The placeholders of each expression text, found once: the texts are a few shapes written for every event. */
-const placeholderCache = new Map<string, { readonly names: Readonly<Record<string, string>>; readonly valuePlaceholders: readonly string[] }>();
+/** An update and its condition, with the placeholders they use. */
+interface ExpressionShape {
+  readonly update: string;
+  readonly condition: string | undefined;
+  readonly names: Readonly<Record<string, string>>;
+  readonly valuePlaceholders: readonly string[];
+}
 
-/** At most this many texts are kept; the shapes are fixed, so this is a guard, never reached in practice. */
-const MAX_CACHED_TEXTS = 256;
+/** The shapes found so far, each kept by a key that tells its texts apart: a few shapes are written for every event. */
+const shapeCache = new Map<string, ExpressionShape>();
 
-function placeholdersOf(update: string, condition: string | undefined) {
-  const text = `${update} ${condition ?? ''}`;
-  let found = placeholderCache.get(text);
-  if (!found) {
-    found = {
+/** At most this many shapes are kept; they are fixed, so this is a guard, never reached in practice. */
+const MAX_CACHED_SHAPES = 256;
+
+/** The shape of these texts, kept by the texts themselves. */
+function shapeOf(update: string, condition: string | undefined): ExpressionShape {
+  return cachedShape(`${update} ${condition ?? ''}`, () => ({ update, condition }));
+}
+
+/** The shape kept by `key`, or the one `texts` make, with its placeholders found once. */
+function cachedShape(key: string, texts: () => { update: string; condition: string | undefined }): ExpressionShape {
+  let shape = shapeCache.get(key);
+  if (!shape) {
+    const { update, condition } = texts();
+    const text = `${update} ${condition ?? ''}`;
+    shape = {
+      update,
+      condition,
       names: Object.freeze(Object.fromEntries([...new Set(text.match(/#\w+/g) ?? [])].map((placeholder) => [placeholder, placeholder.slice(1)]))),
       // Whole placeholders only: `:one` is not used by a text that has only `:oneMore`.
       valuePlaceholders: [...new Set(text.match(/:\w+/g) ?? [])],
     };
-    if (placeholderCache.size >= MAX_CACHED_TEXTS) placeholderCache.clear();
-    placeholderCache.set(text, found);
+    if (shapeCache.size >= MAX_CACHED_SHAPES) shapeCache.clear();
+    shapeCache.set(key, shape);
   }
-  return found;
+  return shape;
 }

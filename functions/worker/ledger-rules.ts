@@ -23,6 +23,10 @@
  * Nothing but its holder writes over a live lease, and a failure never reopens a finished event. A
  * failure after asking for a lease (the answer lost, say) may release that lease if it turns out to be
  * its own, and nobody else's.
+ *
+ * Deliveries: a message is a delivery of its event on its first receive, and the first write it makes
+ * counts it, whichever write that is, applied or refused (a duplicate). Its later receives are
+ * attempts. A holder's writes never count: taking the lease did.
  */
 
 export type EventStatus = 'processing' | 'completed' | 'ignored' | 'failed';
@@ -75,6 +79,11 @@ export function leaseFrom(claim: LeaseClaim): readonly ClaimableState[] {
 export function failureFrom(claim: Claim): readonly ClaimableState[] {
   if (claim.kind === 'holder') return ['ownLease'];
   return claim.kind === 'lease' ? [...OPEN, 'ownLease'] : OPEN;
+}
+
+/** Whether a write made with `claim` for a message received `receiveCount` times counts a delivery. */
+export function countsDelivery(receiveCount: number | undefined, claim: Claim): boolean {
+  return receiveCount === 1 && claim.kind !== 'holder';
 }
 
 /** Whether `record` is in `state` at `now`, for `claim`'s owner. */

@@ -22,7 +22,26 @@ export interface LedgerEvent {
   readonly thinEventId?: string;
   /** When the pipeline received it (ISO 8601). */
   readonly receivedAt?: string;
+  /** The Stripe object the event is about (`pi_…`, `sub_…`), when it names one. */
+  readonly objectId?: string;
+  /**
+   * The SQS receive count of the message this write is for: on its first receive a message is a
+   * delivery of the event, which the write counts. Absent when no queued message is being handled.
+   */
+  readonly receiveCount?: number;
 }
+
+/** One delivery of an event, as the ledger logs it. */
+export interface DeliveryLogEntry {
+  /** When the worker wrote it (ISO 8601). */
+  readonly at: string;
+  readonly source: EventSource;
+  /** The message's SQS receive count: 1, as only first receives are deliveries. */
+  readonly receiveCount: number;
+}
+
+/** Entries the delivery log keeps: the first deliveries; the count goes on past it. */
+export const DELIVERY_LOG_LIMIT = 20;
 
 /** A ledger item as stored. */
 export interface LedgerRecord {
@@ -38,6 +57,19 @@ export interface LedgerRecord {
   readonly thinEventId?: string;
   readonly lastError?: string;
   readonly receivedAt?: string;
+  /** `<hour of receivedAt>#<shard>`, the key of the received-by-hour index; set with `receivedAt`, from the same value. */
+  readonly receivedHour?: string;
+  /** The Stripe object the event is about, the key of the by-object index; absent for an event about none. */
+  readonly objectId?: string;
+  /** The failed-events index shard: present exactly while the status is `failed`. */
+  readonly failedShard?: string;
+  /**
+   * Messages of the event the worker saw on their first receive; their later receives are attempts.
+   * Duplicates absorbed: `deliveries - 1`.
+   */
+  readonly deliveries?: number;
+  /** The first DELIVERY_LOG_LIMIT deliveries, in the order they were written. */
+  readonly deliveryLog?: readonly DeliveryLogEntry[];
   readonly processedAt?: string;
   readonly updatedAt: string;
   readonly skippedWrites?: number;
@@ -93,13 +125,14 @@ export interface Ledger {
   /**
    * The status when the event is already done (completed or ignored), read before anything costly
    * (a Stripe API read) is spent on a duplicate. A done event is acknowledged as a refused commit is:
-   * its dead-letter note cleared, and `event.thinEventId` recorded beside it.
+   * its dead-letter note cleared, `event.thinEventId` recorded beside it, and the delivery counted.
    */
-  doneStatus(event: LedgerEvent): Promise<'completed' | 'ignored' | undefined>;
+  doneStatus(event: LedgerEvent, now: number): Promise<'completed' | 'ignored' | undefined>;
 }
 
-/** The ledger's view of an envelope. */
-export function ledgerEventOf(envelope: EventEnvelope): LedgerEvent {
+/** The ledger's view of an envelope, in the message received for the `receiveCount`th time. */
+export function ledgerEventOf(envelope: EventEnvelope, receiveCount?: number): LedgerEvent {
+  const objectId = objectIdOf(envelope);
   return {
     id: envelope.ledgerId,
     type: envelope.type,
@@ -110,5 +143,14 @@ export function ledgerEventOf(envelope: EventEnvelope): LedgerEvent {
     ...(envelope.account ? { account: envelope.account } : {}),
     ...(envelope.thinEventId ? { thinEventId: envelope.thinEventId } : {}),
     ...(envelope.receivedAt ? { receivedAt: envelope.receivedAt } : {}),
+    ...(objectId === undefined ? {} : { objectId }),
+    ...(receiveCount === undefined ? {} : { receiveCount }),
   };
+}
+
+/** The object a snapshot event's `data.object` is, or a thin notification's `related_object` names. */
+function objectIdOf({ content }: EventEnvelope): string | undefined {
+  const id = content.kind === 'snapshot' ? (content.event.data.object as { id?: unknown }).id : content.notification.related_object?.id;
+  // An index key may not be an empty string.
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }

@@ -21,6 +21,8 @@ export interface BatchCandidate {
   /** Identifies the record, e.g. the SQS message id. */
   readonly key: string;
   readonly envelope: EventEnvelope;
+  /** The message's SQS receive count. */
+  readonly receiveCount?: number;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface BatchCandidate {
 export async function commitTogether(candidates: readonly BatchCandidate[], deps: ProcessDeps): Promise<Map<string, Outcome>> {
   const prepared: { key: string; entry: CommitEntry; effects: Effects }[] = [];
   const seen = new Set<string>();
-  for (const { key, envelope } of candidates) {
+  for (const { key, envelope, receiveCount } of candidates) {
     const handler = deps.registry.find(envelope.type);
     if (!handler || needsStripeReads(envelope, handler, deps) || seen.has(envelope.ledgerId)) continue;
     if (deps.acceptance && refusalOf(envelope, deps.acceptance)) continue;
@@ -43,7 +45,7 @@ export async function commitTogether(candidates: readonly BatchCandidate[], deps
       continue; // processEvent runs it again and records the failure.
     }
     if (effects.external) continue;
-    prepared.push({ key, entry: { event: ledgerEventOf(envelope), writes: effects.writes }, effects });
+    prepared.push({ key, entry: { event: ledgerEventOf(envelope, receiveCount), writes: effects.writes }, effects });
   }
 
   const outcomes = new Map<string, Outcome>();

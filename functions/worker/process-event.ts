@@ -42,10 +42,12 @@ export interface ProcessDeps extends PrepareDeps {
 export interface DeliveryInfo {
   /** Redo an event that is already completed or ignored (operator replay). */
   readonly force?: boolean;
+  /** The message's SQS receive count: on its first receive, it is counted as a delivery of the event. */
+  readonly receiveCount?: number;
 }
 
 export async function processEvent(envelope: EventEnvelope, delivery: DeliveryInfo, deps: ProcessDeps): Promise<Outcome> {
-  const record = ledgerEventOf(envelope);
+  const record = ledgerEventOf(envelope, delivery.receiveCount);
   const context = { eventId: record.id, eventType: record.type, source: record.source, form: record.form, ...(record.thinEventId ? { thinEventId: record.thinEventId } : {}) };
   const force = delivery.force ?? false;
 
@@ -72,7 +74,7 @@ export async function processEvent(envelope: EventEnvelope, delivery: DeliveryIn
   let result: CommitResult;
   let effects: Effects;
   // A duplicate of an event that is done costs no Stripe API read.
-  if (!force && needsStripeReads(envelope, handler, deps) && (await deps.ledger.doneStatus(record))) return duplicate(deps, context);
+  if (!force && needsStripeReads(envelope, handler, deps) && (await deps.ledger.doneStatus(record, deps.now()))) return duplicate(deps, context);
   try {
     const { event, context: handlerContext } = await prepareEvent(envelope, handler, deps);
     effects = handler.handle(event, handlerContext);

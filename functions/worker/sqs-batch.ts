@@ -3,9 +3,10 @@
  * (process-batch), the rest through processEvent one by one, answered with a partial batch response
  * so that one failing event never sends its batch-mates back to the queue.
  *
- * It is also the only part that knows SQS's receive counts: when an event fails on the last receive
- * the queue allows, SQS moves its message to the dead-letter queue, and the adapter notes that in the
- * ledger so that dead letters can be listed without receiving them.
+ * It is also the only part that reads SQS's receive counts. It hands each to the core, whose ledger
+ * writes count a message on its first receive as a delivery of its event. And when an event fails on
+ * the last receive the queue allows, SQS moves its message to the dead-letter queue, and the adapter
+ * notes that in the ledger so that dead letters can be listed without receiving them.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -30,6 +31,8 @@ export type WorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSB
 interface Delivery {
   readonly record: SQSRecord;
   readonly force: boolean;
+  /** SQS's ApproximateReceiveCount: 1 on the message's first receive, when it is a delivery of its event. */
+  readonly receiveCount: number;
   /** The envelope, or why the message could not be read. */
   readonly read: { readonly envelope: EventEnvelope } | { readonly error: unknown };
 }
@@ -45,12 +48,12 @@ export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
       const handleRecord = async (record: SQSRecord): Promise<Outcome> => {
         const done = committed.get(record.messageId);
         if (done) return done;
-        const { force, read } = deliveries.get(record.messageId)!;
+        const { force, receiveCount, read } = deliveries.get(record.messageId)!;
         try {
           if ('error' in read) throw read.error;
-          return await processEvent(read.envelope, { force }, batchDeps);
+          return await processEvent(read.envelope, { force, receiveCount }, batchDeps);
         } catch (error) {
-          await noteIfDeadLettered(record, read, error, deps);
+          await noteIfDeadLettered(record, receiveCount, read, error, deps);
           throw error;
         }
       };
@@ -67,24 +70,24 @@ export function createWorkerHandler(deps: WorkerAdapterDeps): WorkerHandler {
 /** Messages that may take the combined commit: readable, and not a forced redo. */
 function batchCandidates(deliveries: Iterable<Delivery>): BatchCandidate[] {
   const candidates: BatchCandidate[] = [];
-  for (const { record, force, read } of deliveries) {
-    if ('envelope' in read && !force) candidates.push({ key: record.messageId, envelope: read.envelope });
+  for (const { record, force, receiveCount, read } of deliveries) {
+    if ('envelope' in read && !force) candidates.push({ key: record.messageId, envelope: read.envelope, receiveCount });
   }
   return candidates;
 }
 
 function delivery(record: SQSRecord): Delivery {
   const force = record.messageAttributes?.[MESSAGE_ATTRIBUTE.forceReprocess]?.stringValue === 'true';
+  const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
   try {
-    return { record, force, read: { envelope: readMessage(record) } };
+    return { record, force, receiveCount, read: { envelope: readMessage(record) } };
   } catch (error) {
-    return { record, force, read: { error } };
+    return { record, force, receiveCount, read: { error } };
   }
 }
 
 /** On the last receive SQS allows, a failure sends the message to the dead-letter queue: say so, and note it in the ledger. */
-async function noteIfDeadLettered(record: SQSRecord, read: Delivery['read'], error: unknown, deps: WorkerAdapterDeps): Promise<void> {
-  const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
+async function noteIfDeadLettered(record: SQSRecord, receiveCount: number, read: Delivery['read'], error: unknown, deps: WorkerAdapterDeps): Promise<void> {
   if (receiveCount < deps.maxReceiveCount) return;
   deps.count('EventsDeadLettered');
   const context = { messageId: record.messageId, receiveCount, error: describeError(error) };

@@ -46,6 +46,7 @@ export function workerDeps(parts: WorkerParts): WorkerAdapterDeps {
     ledgerTableName: config.ledgerTableName,
     projectionsTableName: config.projectionsTableName,
     retentionDays: config.ledgerRetentionDays,
+    log: parts.log,
   });
   const registry = parts.registry ?? referenceActions;
   const reads = parts.reads ?? apiReads(parts);

@@ -1,28 +1,30 @@
 /**
  * The worker against DynamoDB Local: exactly-once effects under duplicates, crashes, partial batch
- * failures and out-of-order delivery.
+ * failures and out-of-order delivery; the keys of the ledger's indexes and the count of deliveries.
  */
-import { DeleteItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { DeleteItemCommand, ProvisionedThroughputExceededException, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type Stripe from 'stripe';
 import { createDynamoDbClient } from '../../functions/shared/clients';
 import { loadWorkerConfig } from '../../functions/shared/config';
 import { snapshotEnvelope, thinEnvelope } from '../../functions/shared/envelope';
 import { CommitConflictError, LeaseHeldError, StripeApiError, UnresolvedEventError } from '../../functions/shared/errors';
 import { projectionKeys } from '../../functions/shared/projection-keys';
-import type { LedgerRecord } from '../../functions/worker/ledger';
+import { FAILED_INDEX, OBJECT_INDEX, RECEIVED_INDEX, failedShard, receivedHour, type IndexDefinition } from '../../functions/shared/resources';
+import { DELIVERY_LOG_LIMIT, type LedgerRecord } from '../../functions/worker/ledger';
 import { processEvent, type ProcessDeps } from '../../functions/worker/process-event';
 import { createRegistry, type Registry } from '../../functions/worker/registry';
 import { createWorkerHandler } from '../../functions/worker/sqs-batch';
 import type { StripeReads } from '../../functions/worker/stripe-reads';
 import { workerDeps, type WorkerParts } from '../../functions/worker/wiring';
 import { LOCAL_AWS } from '../../local/emulators';
+import { eventBridgeEventFor } from '../../local/eventbridge-event';
 import { sampleEvent } from '../../local/sample-events';
-import { thinNotificationFor } from '../../local/sample-thin-events';
+import { sampleMeterErrorReport, thinNotificationFor } from '../../local/sample-thin-events';
 import { STANDIN_API_KEY, type StripeApiStandIn } from '../../local/stripe-api/server';
 import { queryPartition } from '../../ops/table-reads';
 import { emulatorEndpoints, freshResources, getItem } from '../helpers/aws';
-import { formatOneAttributes, sqsRecord } from '../helpers/factories';
+import { formatOneAttributes, snapshotAttributes, sqsRecord } from '../helpers/factories';
 import { startStandInReads } from '../helpers/standin-reads';
 import { thinMessage } from '../../functions/shared/message';
 import type { ThinNotification } from '../../functions/shared/stripe-event';
@@ -57,8 +59,8 @@ describe('worker', () => {
   }
 
   /** The core on a snapshot event, as the webhook way in hands it over. */
-  function processSnapshot(event: Stripe.Event, delivery: { receivedAt?: string; force?: boolean }, deps: ProcessDeps) {
-    return processEvent(snapshotEnvelope(event, { source: 'webhook', receivedAt: delivery.receivedAt }), { force: delivery.force }, deps);
+  function processSnapshot(event: Stripe.Event, delivery: { receivedAt?: string; force?: boolean; receiveCount?: number }, deps: ProcessDeps) {
+    return processEvent(snapshotEnvelope(event, { source: 'webhook', receivedAt: delivery.receivedAt }), { force: delivery.force, receiveCount: delivery.receiveCount }, deps);
   }
 
   /** A registry whose one action sends a "welcome e-mail": an effect outside DynamoDB, recorded in `calls`. */
@@ -90,6 +92,17 @@ describe('worker', () => {
       }
     }
     throw new Error(`${event.id} still failing after ${limit} deliveries`);
+  }
+
+  /** A client of its own that records the name of every command it sends. */
+  function countingClient() {
+    const client = newClient();
+    const calls: string[] = [];
+    client.middlewareStack.add((next, context) => async (args) => {
+      calls.push(context.commandName!);
+      return next(args);
+    }, { step: 'initialize' });
+    return { client, calls };
   }
 
   describe('a handled event', () => {
@@ -203,16 +216,6 @@ describe('worker', () => {
       for (const event of good) expect((await ledgerRecord(event.id))?.status).toMatch(/completed|ignored/);
     });
 
-    function countingClient() {
-      const client = newClient();
-      const calls: string[] = [];
-      client.middlewareStack.add((next, context) => async (args) => {
-        calls.push(context.commandName!);
-        return next(args);
-      }, { step: 'initialize' });
-      return { client, calls };
-    }
-
     it('commits a batch of new events in one transaction', async () => {
       const { client, calls } = countingClient();
       const handler = createWorkerHandler(depsFor({ client }).deps);
@@ -243,7 +246,7 @@ describe('worker', () => {
       expect(totals.usd).toMatchObject({ amount: 1000, entries: 1 });
       expect(totals.eur).toMatchObject({ amount: 20, entries: 1 });
       expect(totals.gbp).toMatchObject({ amount: 300, entries: 1 });
-      expect(await ledgerRecord(first.id)).toMatchObject({ attempts: 1 });
+      expect(await ledgerRecord(first.id)).toMatchObject({ attempts: 1, deliveries: 2 });
     });
 
     it('splits events that touch the same item into separate transactions', async () => {
@@ -733,6 +736,206 @@ describe('worker', () => {
       fail = false;
       expect(await processSnapshot(event, {}, deps)).toBe('completed');
       expect(calls).toEqual([event.id, event.id]);
+    });
+  });
+
+  describe("the keys of the ledger's indexes, and the deliveries, as the SQS handler writes them", () => {
+    let standIn: StripeApiStandIn;
+    let reads: StripeReads;
+    beforeAll(async () => {
+      ({ standIn, reads } = await startStandInReads());
+    });
+    afterAll(() => standIn.stop());
+
+    const thinRecord = (notification: ThinNotification, receivedAt = new Date()) =>
+      sqsRecord(JSON.stringify(notification), { attributes: thinMessage(notification, '', { source: 'webhook', receivedAt }).attributes });
+    const eventBridgeRecord = (detail: Stripe.Event | ThinNotification, time = new Date()) => sqsRecord(JSON.stringify(eventBridgeEventFor(detail, { time })));
+
+    /** The ids of the ledger items under `key` in one of its indexes. */
+    async function idsIn(index: IndexDefinition, key: string): Promise<unknown[]> {
+      const { Items = [] } = await db.send(
+        new QueryCommand({
+          TableName: tables.ledgerTableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#key = :key',
+          ExpressionAttributeNames: { '#key': index.partitionKey.name },
+          ExpressionAttributeValues: { ':key': { S: key } },
+        }),
+      );
+      return Items.map((item) => unmarshall(item).eventId);
+    }
+
+    const received = new Date('2026-11-24T10:15:30.000Z');
+    it.each([
+      ['a snapshot event from the webhook', (event: Stripe.Event) => sqsRecord(event, { attributes: snapshotAttributes(event, received) }), 'webhook', 'snapshot', '2026-11-24T10:15:30.000Z'],
+      ['its thin notification from the webhook', (event: Stripe.Event) => thinRecord(thinNotificationFor(event), received), 'webhook', 'thin', '2026-11-24T10:15:30.000Z'],
+      ['the snapshot event by EventBridge', (event: Stripe.Event) => eventBridgeRecord(event, received), 'eventbridge', 'snapshot', '2026-11-24T10:15:30Z'],
+      ['the thin notification by EventBridge', (event: Stripe.Event) => eventBridgeRecord(thinNotificationFor(event), received), 'eventbridge', 'thin', '2026-11-24T10:15:30Z'],
+    ])('%s: receivedHour from its receivedAt, and its object, under which the indexes list it', async (_, recordOf, source, form, receivedAt) => {
+      const event = sampleEvent('payment_intent.succeeded');
+      standIn.store.recordEvent(event);
+
+      expect(await createWorkerHandler(depsFor({ reads }).deps)({ Records: [recordOf(event)] })).toEqual({ batchItemFailures: [] });
+
+      const hour = receivedHour(event.id, receivedAt);
+      expect(hour).toMatch(/^2026-11-24T10#/);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', source, form, receivedAt, receivedHour: hour, objectId: event.data.object.id });
+      expect(await idsIn(RECEIVED_INDEX, hour)).toContain(event.id);
+      expect(await idsIn(OBJECT_INDEX, event.data.object.id)).toEqual([event.id]);
+    });
+
+    it("a thin-only event: its related object; an event about no object: none", async () => {
+      const sample = sampleMeterErrorReport();
+      standIn.store.recordThinEvent(sample.event, { relatedObject: sample.relatedObject });
+      const balance = sampleEvent('balance.available');
+
+      expect(await createWorkerHandler(depsFor({ reads }).deps)({ Records: [thinRecord(sample.notification), sqsRecord(balance)] })).toEqual({ batchItemFailures: [] });
+
+      expect(await ledgerRecord(sample.notification.id)).toMatchObject({ status: 'completed', objectId: sample.notification.related_object!.id });
+      expect(await idsIn(OBJECT_INDEX, sample.notification.related_object!.id)).toEqual([sample.notification.id]);
+      const record = await ledgerRecord(balance.id);
+      expect(record).toMatchObject({ status: 'completed', receivedHour: expect.any(String) });
+      expect(record).not.toHaveProperty('objectId');
+    });
+
+    it('lists a failing event in failed-events until it completes', async () => {
+      const failing = createRegistry({ 'payout.paid': () => { throw new Error('bank API down'); } });
+      const event = sampleEvent('payout.paid');
+
+      await createWorkerHandler(depsFor({ registry: failing }).deps)({ Records: [sqsRecord(event)] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', failedShard: failedShard(event.id) });
+      expect(await idsIn(FAILED_INDEX, failedShard(event.id))).toContain(event.id);
+
+      expect(await createWorkerHandler(depsFor().deps)({ Records: [sqsRecord(event, { receiveCount: 2 })] })).toEqual({ batchItemFailures: [] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed' });
+      expect((await ledgerRecord(event.id))?.failedShard).toBeUndefined();
+      expect(await idsIn(FAILED_INDEX, failedShard(event.id))).not.toContain(event.id);
+    });
+
+    it('keeps a dead-lettered event in failed-events while it is failed, and a completed one out', async () => {
+      const failing = createWorkerHandler(depsFor({ registry: createRegistry({ 'payout.paid': () => { throw new Error('bank API down'); } }) }).deps);
+      const [failed, completed] = [sampleEvent('payout.paid'), sampleEvent('payout.paid')];
+      await createWorkerHandler(depsFor().deps)({ Records: [sqsRecord(completed)] });
+
+      await failing({ Records: [sqsRecord(failed, { receiveCount: 5 }), sqsRecord(completed, { receiveCount: 5 })] });
+
+      expect(await ledgerRecord(failed.id)).toMatchObject({ status: 'failed', deadLetterReceiveCount: 5, failedShard: failedShard(failed.id) });
+      expect(await ledgerRecord(completed.id)).toMatchObject({ status: 'completed', deadLetterReceiveCount: 5 });
+      expect((await ledgerRecord(completed.id))?.failedShard).toBeUndefined();
+      expect(await idsIn(FAILED_INDEX, failedShard(failed.id))).toContain(failed.id);
+      expect(await idsIn(FAILED_INDEX, failedShard(completed.id))).not.toContain(completed.id);
+    });
+
+    it('counts a first delivery in the write that commits or ignores it, alone or in a batch: no request more', async () => {
+      const { client, calls } = countingClient();
+      const handler = createWorkerHandler(depsFor({ client }).deps);
+      const alone = sampleEvent('payment_intent.succeeded');
+      const batch = [sampleEvent('payment_intent.succeeded'), sampleEvent('invoice.paid')];
+      const ignored = sampleEvent('customer.created');
+
+      await handler({ Records: [sqsRecord(alone)] });
+      await handler({ Records: batch.map((event) => sqsRecord(event)) });
+      await handler({ Records: [sqsRecord(ignored)] });
+
+      expect(calls).toEqual(['TransactWriteItemsCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
+      for (const event of [alone, ...batch, ignored]) {
+        const record = await ledgerRecord(event.id);
+        expect(record).toMatchObject({ status: expect.stringMatching(/completed|ignored/), deliveries: 1, deliveryLog: [{ at: expect.any(String), source: 'webhook', receiveCount: 1 }] });
+        expect(Date.parse(record!.deliveryLog![0]!.at)).toBeGreaterThan(Date.now() - 60_000);
+      }
+      client.destroy();
+    });
+
+    it('counts a second message of a completed event as a duplicate absorbed, for one UpdateItem more', async () => {
+      const { client, calls } = countingClient();
+      const handler = createWorkerHandler(depsFor({ client }).deps);
+      const event = sampleEvent('payout.paid');
+      await handler({ Records: [sqsRecord(event)] });
+      calls.length = 0;
+
+      expect(await handler({ Records: [eventBridgeRecord(event)] })).toEqual({ batchItemFailures: [] });
+
+      expect(calls).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 1, source: 'webhook', deliveries: 2 });
+      expect(record!.deliveryLog!.map((entry) => [entry.source, entry.receiveCount])).toEqual([['webhook', 1], ['eventbridge', 1]]);
+      client.destroy();
+    });
+
+    it('counts a thin notification of a done event in the one UpdateItem that records its id beside the event', async () => {
+      const { client, calls } = countingClient();
+      const handler = createWorkerHandler(depsFor({ client, reads }).deps);
+      const event = sampleEvent('payment_intent.succeeded');
+      standIn.store.recordEvent(event);
+      await handler({ Records: [sqsRecord(event)] });
+      calls.length = 0;
+      const thin = thinNotificationFor(event);
+
+      expect(await handler({ Records: [thinRecord(thin)] })).toEqual({ batchItemFailures: [] });
+
+      expect(calls).toEqual(['GetItemCommand', 'UpdateItemCommand']);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', thinEventId: thin.id, deliveries: 2 });
+      client.destroy();
+    });
+
+    it('counts a failing message once, on its first receive: its retries are attempts', async () => {
+      const failing = createRegistry({ 'payout.paid': () => { throw new Error('bank API down'); } });
+      const event = sampleEvent('payout.paid');
+      const receive = (receiveCount: number) => sqsRecord(event, { messageId: 'the-one-message', receiveCount });
+
+      for (const receiveCount of [1, 2, 3]) await createWorkerHandler(depsFor({ registry: failing }).deps)({ Records: [receive(receiveCount)] });
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'failed', attempts: 3, deliveries: 1 });
+
+      expect(await createWorkerHandler(depsFor().deps)({ Records: [receive(4)] })).toEqual({ batchItemFailures: [] });
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 4, deliveries: 1 });
+      expect(record!.deliveryLog).toHaveLength(1);
+    });
+
+    it('counts a delivery that finds another holding the lease, and not its retry', async () => {
+      const calls: string[] = [];
+      let release!: () => void;
+      const blocked = new Promise<void>((resolve) => (release = resolve));
+      const { deps } = depsFor({ registry: externalRegistry(calls, () => blocked) });
+      const event = sampleEvent('customer.created');
+
+      const first = processSnapshot(event, { receiveCount: 1 }, deps);
+      await waitFor(async () => (await ledgerRecord(event.id))?.status === 'processing');
+      await expect(processSnapshot(event, { receiveCount: 1 }, deps)).rejects.toBeInstanceOf(LeaseHeldError);
+      release();
+      expect(await first).toBe('completed');
+      expect(await processSnapshot(event, { receiveCount: 2 }, deps)).toBe('duplicate');
+
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', attempts: 1, deliveries: 2 });
+      expect(calls).toEqual([event.id]);
+    });
+
+    it(`logs the first ${DELIVERY_LOG_LIMIT} deliveries and counts on, and does the event once`, async () => {
+      const handler = createWorkerHandler(depsFor().deps);
+      const event = sampleEvent('payout.paid', { object: { amount: 700 } });
+
+      for (let delivery = 0; delivery < DELIVERY_LOG_LIMIT + 5; delivery++) expect(await handler({ Records: [sqsRecord(event)] })).toEqual({ batchItemFailures: [] });
+
+      const record = await ledgerRecord(event.id);
+      expect(record).toMatchObject({ status: 'completed', attempts: 1, deliveries: DELIVERY_LOG_LIMIT + 5 });
+      expect(record!.deliveryLog).toHaveLength(DELIVERY_LOG_LIMIT);
+      expect((await ledgerEntries()).find((item) => item.sk === 'total#usd')).toMatchObject({ amount: 700, entries: 1 });
+    });
+
+    it('acknowledges a duplicate whose count fails, and says so in a warning', async () => {
+      const client = newClient();
+      const { deps, log } = depsFor({ client });
+      const handler = createWorkerHandler(deps);
+      const event = sampleEvent('payout.paid');
+      await handler({ Records: [sqsRecord(event)] });
+      const fault = injectFault(client, { command: 'UpdateItemCommand', error: () => new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }) });
+
+      expect(await handler({ Records: [sqsRecord(event)] })).toEqual({ batchItemFailures: [] });
+
+      expect(fault.injected).toBe(1);
+      expect(log.entries.filter((entry) => entry.level === 'warn')).toEqual([expect.objectContaining({ message: expect.stringContaining('Could not count'), attributes: expect.objectContaining({ eventId: event.id }) })]);
+      expect(await ledgerRecord(event.id)).toMatchObject({ status: 'completed', deliveries: 1 });
+      client.destroy();
     });
   });
 });

@@ -1,4 +1,4 @@
-import { explainRefusal, mayWrite } from '../../../functions/worker/ledger-rules';
+import { countsDelivery, explainRefusal, mayWrite } from '../../../functions/worker/ledger-rules';
 import { ME, NOW, OTHER, STATES, WRITES, cells } from '../../helpers/ledger-cases';
 
 describe('the ledger rules', () => {
@@ -37,6 +37,21 @@ describe('the ledger rules', () => {
     it('never acknowledges on a guess: a refusal that does not fit the item is a conflict to retry', () => {
       expect(explainRefusal({ kind: 'direct' }, undefined, NOW)).toEqual({ kind: 'conflict' });
       expect(explainRefusal({ kind: 'direct' }, STATES.failed, NOW)).toEqual({ kind: 'conflict' });
+    });
+  });
+
+  describe('countsDelivery', () => {
+    it('counts a message on its first receive, whatever write it makes first', () => {
+      expect(countsDelivery(1, { kind: 'direct' })).toBe(true);
+      expect(countsDelivery(1, { kind: 'direct', force: true })).toBe(true);
+      expect(countsDelivery(1, { kind: 'lease', owner: ME })).toBe(true);
+    });
+
+    it('never counts a later receive (an attempt), a message with no receive count, or the lease holder, whose lease counted it', () => {
+      expect(countsDelivery(2, { kind: 'direct' })).toBe(false);
+      expect(countsDelivery(5, { kind: 'lease', owner: ME })).toBe(false);
+      expect(countsDelivery(undefined, { kind: 'direct' })).toBe(false);
+      expect(countsDelivery(1, { kind: 'holder', owner: ME })).toBe(false);
     });
   });
 });
