@@ -173,7 +173,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
     cleanups.push(() => worker.stop());
 
-    route = createRouter({ port, ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi, isReady: () => route !== undefined } });
+    route = createRouter({ port, ingest, eventLog, ops: { sqs, db, resources, eventLog, chaos, stripeApi } });
     return {
       url: `http://localhost:${port}`,
       endpoints,

@@ -6,13 +6,19 @@
  * up front, with one cheap call each, so that an operator learns of all missing ones at once rather
  * than one per attempt.
  */
-import { BatchGetItemCommand, GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { BatchGetItemCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  StartMessageMoveTaskCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { PipelineError, describeError } from '../functions/shared/errors';
@@ -29,11 +35,20 @@ const ACTIONS = new Map<unknown, string>([
   [QueryCommand, 'dynamodb:Query'],
   [GetItemCommand, 'dynamodb:GetItem'],
   [BatchGetItemCommand, 'dynamodb:BatchGetItem'],
+  [PutItemCommand, 'dynamodb:PutItem'],
+  [DeleteItemCommand, 'dynamodb:DeleteItem'],
+  [ScanCommand, 'dynamodb:Scan'],
   [GetQueueUrlCommand, 'sqs:GetQueueUrl'],
   [GetQueueAttributesCommand, 'sqs:GetQueueAttributes'],
   [ReceiveMessageCommand, 'sqs:ReceiveMessage'],
   [ChangeMessageVisibilityBatchCommand, 'sqs:ChangeMessageVisibility'],
+  [SendMessageCommand, 'sqs:SendMessage'],
+  [SendMessageBatchCommand, 'sqs:SendMessage'],
+  [DeleteMessageBatchCommand, 'sqs:DeleteMessage'],
+  [StartMessageMoveTaskCommand, 'sqs:StartMessageMoveTask'],
+  [ListMessageMoveTasksCommand, 'sqs:ListMessageMoveTasks'],
   [GetSecretValueCommand, 'secretsmanager:GetSecretValue'],
+  [GetMetricDataCommand, 'cloudwatch:GetMetricData'],
 ]);
 
 /** `dynamodb:Query` for a QueryCommand; for a command not mapped, its API name (`PutItem`). */
@@ -164,6 +179,8 @@ export interface AccessProblem {
   readonly need: AccessNeed;
   /** The tools work without it, with less to show. */
   readonly optional: boolean;
+  /** What is not shown without it, when it is optional: `an event's payload`. */
+  readonly without?: string;
   readonly message: string;
 }
 
@@ -177,7 +194,8 @@ export interface AccessReport {
 interface Check {
   readonly command: AwsCommand;
   readonly purpose: string;
-  readonly optional: boolean;
+  /** What is not shown without the permission, when the tools work without it. */
+  readonly without?: string;
   readonly send: () => Promise<unknown>;
 }
 
@@ -202,16 +220,16 @@ export function blocksTools(report: AccessReport): boolean {
  * not asked: receiving is the only way to ask, and it would raise the receive count of a message.
  */
 export async function checkStageAccess(
-  clients: { readonly db: DynamoDBClient; readonly sqs: SQSClient; readonly secretsManager?: SecretsManagerClient },
+  clients: { readonly db: DynamoDBClient; readonly sqs: SQSClient; readonly secretsManager?: SecretsManagerClient; readonly cloudwatch?: CloudWatchClient },
   target: AccessCheckTarget,
   now: number = Date.now(),
 ): Promise<AccessReport> {
   const table = target.ledgerTableName;
   const noEvent = { eventId: { S: 'evt_access_check' } };
-  const check = <Command extends AwsCommand>(command: Command, purpose: string, send: (command: Command) => Promise<unknown>, optional = false): Check => ({
+  const check = <Command extends AwsCommand>(command: Command, purpose: string, send: (command: Command) => Promise<unknown>, without?: string): Check => ({
     command,
     purpose,
-    optional,
+    ...(without === undefined ? {} : { without }),
     send: () => send(command),
   });
   const queryIndex = (index: { name: string; partitionKey: { name: string } }, partition: string, purpose: string) =>
@@ -243,7 +261,18 @@ export async function checkStageAccess(
   if (target.apiKeySecretName && secretsManager) {
     // The key read is dropped at once: only whether it could be read matters here.
     const readKey = async (command: GetSecretValueCommand) => void (await secretsManager.send(command));
-    checks.push(check(new GetSecretValueCommand({ SecretId: target.apiKeySecretName }), "to fetch an event's payload from Stripe's Events API", readKey, true));
+    checks.push(check(new GetSecretValueCommand({ SecretId: target.apiKeySecretName }), "to fetch an event's payload from Stripe's Events API", readKey, "an event's payload is not shown"));
+  }
+  const { cloudwatch } = clients;
+  if (cloudwatch) {
+    // The stage console's overview; one metric over the last five minutes is the cheapest question.
+    const queueName = target.queueUrl.slice(target.queueUrl.lastIndexOf('/') + 1);
+    const metricData = new GetMetricDataCommand({
+      StartTime: new Date(now - 300_000),
+      EndTime: new Date(now),
+      MetricDataQueries: [{ Id: 'check', MetricStat: { Metric: { Namespace: 'AWS/SQS', MetricName: 'NumberOfMessagesSent', Dimensions: [{ Name: 'QueueName', Value: queueName }] }, Period: 300, Stat: 'Sum' } }],
+    });
+    checks.push(check(metricData, "to draw the console's overview", (command) => cloudwatch.send(command), 'the overview is not drawn'));
   }
 
   const failures = await Promise.all(
@@ -261,7 +290,8 @@ export async function checkStageAccess(
     if (!failure) continue;
     if (!(failure.error instanceof AccessError)) throw missingIndexExplained(failure.error, failure.check.command);
     if (!failure.error.need) return { credentials: failure.error.message, problems: [] };
-    problems.push({ need: failure.error.need, optional: failure.check.optional, message: failure.error.message });
+    const { without } = failure.check;
+    problems.push({ need: failure.error.need, optional: without !== undefined, ...(without === undefined ? {} : { without }), message: failure.error.message });
   }
   return { problems };
 }

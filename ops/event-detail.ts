@@ -41,7 +41,7 @@ export interface EventDetailDeps {
 }
 
 /** A payload found, or why not. */
-type Lookup = { readonly payload: unknown } | { readonly note: string };
+export type Lookup = { readonly payload: unknown } | { readonly note: string };
 
 /**
  * The event's record, deliveries and payload; undefined when the ledger has never seen the event.
@@ -93,7 +93,11 @@ async function fromDeadLetterQueue(deps: EventDetailDeps, record: LedgerRecord):
   }
 }
 
-async function fromEventsApi(deps: EventDetailDeps, record: LedgerRecord): Promise<Lookup> {
+/**
+ * The event as Stripe's Events API holds it (a thin-only event: the v2 event), or why it cannot be
+ * fetched: past Stripe's 30 days, refused, or not found. Never throws for a Stripe or access error.
+ */
+export async function fromEventsApi(deps: Pick<EventDetailDeps, 'stripeApi' | 'now'>, record: LedgerRecord): Promise<Lookup> {
   const now = (deps.now ?? Date.now)();
   if (record.created !== undefined && (record.created + STRIPE_EVENT_RETENTION_SECONDS) * 1000 < now) {
     return { note: `Stripe keeps events 30 days, and this one was created ${new Date(record.created * 1000).toISOString()}: its payload can no longer be fetched` };
@@ -110,7 +114,7 @@ async function fromEventsApi(deps: EventDetailDeps, record: LedgerRecord): Promi
 }
 
 /** The thin notification naming a thin-only event, as the worker received it: enough for stripe-node to fetch the event. */
-function notificationOf(record: LedgerRecord): ThinNotification {
+export function notificationOf(record: LedgerRecord): ThinNotification {
   return {
     id: record.eventId,
     object: 'v2.core.event',

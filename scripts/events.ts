@@ -13,13 +13,13 @@
  * is read, every permission the command needs is checked, and all those missing are named at once.
  */
 import { parseArgs } from 'node:util';
-import { describeError, redactSecrets } from '../functions/shared/errors';
 import type { EventStatus } from '../functions/worker/ledger-rules';
-import { accessErrorIn, blocksTools, checkStageAccess, type AccessReport } from '../ops/access-errors';
+import { blocksTools, checkStageAccess } from '../ops/access-errors';
 import { parseTime } from '../ops/backfill';
 import { eventDetail, type EventDetail } from '../ops/event-detail';
 import { checkRange, findByObject, listEvents } from '../ops/event-queries';
 import { EVENT_STATUSES, type EventSummary } from '../ops/ledger-reads';
+import { failureMessage, printAccessReport } from './cli-output';
 import { openTarget, type Target, type TargetSpec } from './stage-target';
 
 const USAGE = `Usage: npm run events -- (--stage <stage> [--region <region>] | --local)
@@ -91,7 +91,7 @@ export async function main(argv: readonly string[], print: (line: string) => voi
   try {
     const access = await checkStageAccess(target, { ...target.resources, apiKeySecretName: target.apiKeySecretName }, nowMs);
     if (blocksTools(access)) {
-      printAccessReport(access, target, printError);
+      printAccessReport(access, target.name, printError);
       return EXIT.failed;
     }
     // Only an event's detail reads the API key, to fetch its payload.
@@ -274,22 +274,6 @@ function printDetail(detail: EventDetail, print: (line: string) => void): void {
   const from = { 'dead-letter-queue': 'from the dead-letter queue', 'events-api': "from Stripe's Events API", none: 'not available' }[detail.payloadSource];
   print(`  payload ${from}${detail.payloadNote ? `: ${detail.payloadNote}` : ''}`);
   if (detail.payload !== undefined) print(JSON.stringify(detail.payload, null, 2));
-}
-
-function printAccessReport(report: AccessReport, target: Target, printError: (line: string) => void): void {
-  if (report.credentials) {
-    printError(report.credentials);
-    return;
-  }
-  printError(`Missing permissions on ${target.name} (every one, checked before reading anything):`);
-  for (const problem of report.problems) printError(`  ${problem.message}${problem.optional ? ' (Optional: without it, an event\'s payload is not shown.)' : ''}`);
-}
-
-/** An error as one line, access errors in their own words; anything shaped like a key cut out. */
-function failureMessage(error: unknown): string {
-  // A plain Error's message says it all; an SDK error's name ("ResourceNotFoundException") is part of the news.
-  const plain = error instanceof Error && error.name === 'Error';
-  return redactSecrets(accessErrorIn(error)?.message ?? (plain ? error.message : describeError(error)));
 }
 
 /** `2026-11-24T10:01:02.123Z` → `2026-11-24 10:01:02`: UTC, to the second. */
