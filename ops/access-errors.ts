@@ -62,6 +62,8 @@ export function resourceOf(command: AwsCommand): string {
   if (input.TableName) return input.IndexName ? `${input.TableName}/index/${input.IndexName}` : input.TableName;
   if (input.RequestItems) return Object.keys(input.RequestItems).join(', ');
   if (input.QueueUrl) return input.QueueUrl.slice(input.QueueUrl.lastIndexOf('/') + 1);
+  // CloudWatch's metric reads take no resource in a policy: only "*".
+  if ('MetricDataQueries' in input) return '*';
   return input.QueueName ?? input.SecretId ?? 'its resource';
 }
 

@@ -94,8 +94,9 @@ export async function startConsole(argv: readonly string[], options: ConsoleOpti
       return 1;
     }
     for (const problem of access.problems) printError(`Note: ${problem.message} Without it, ${problem.without}.`);
-    const server = await startConsoleServer({ target: consoleTarget(target, cloudwatch, values.region), port });
-    print(`Console for ${target.name}, reading with ${values.local ? "npm start's emulators" : 'your AWS credentials'}. Open:`);
+    const served = consoleTarget(target, cloudwatch, values.region);
+    const server = await startConsoleServer({ target: served, port });
+    print(`Console for ${served.name}, reading with ${values.local ? "npm start's emulators" : 'your AWS credentials'}. Open:`);
     print(`  ${server.url}`);
     print('The URL carries a token that lets its holder redrive and replay events: do not share it. Ctrl-C stops the console.');
     return {
