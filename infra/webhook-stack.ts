@@ -267,6 +267,14 @@ export class WebhookStack extends Stack {
       value: `npm run redrive -- --stage ${stage} --region ${this.region}`,
       description: `Replays the DLQ (SQS StartMessageMoveTask). Or: aws sqs start-message-move-task --source-arn ${deadLetterQueue.queueArn} --destination-arn ${queue.queueArn}`,
     });
+    new CfnOutput(this, 'EventsCommand', {
+      value: `npm run events -- --stage ${stage} --region ${this.region} --status failed --since 24h`,
+      description: 'Lists the stage\'s events from the terminal (also --type, --id evt_…, --object pi_…, --json), with your own AWS credentials',
+    });
+    new CfnOutput(this, 'ConsoleCommand', {
+      value: `npm run console -- --stage ${stage} --region ${this.region}`,
+      description: 'Serves the operator console for this stage on 127.0.0.1 with your own AWS credentials, and prints its URL (with a token)',
+    });
     if (this.eventBridge) {
       new CfnOutput(this, 'EventBusName', { value: this.eventBridge.busName, description: "The partner event bus receiving Stripe's events (EventBridge console → Event buses)" });
       new CfnOutput(this, 'EventRuleName', { value: this.eventBridge.ruleName, description: 'The rule on that bus that puts every Stripe event on the event queue' });

@@ -377,13 +377,15 @@ describe('WebhookStack', () => {
       expect(Object.keys(outputs)).toEqual(
         expect.arrayContaining([
           'WebhookUrl', 'QueueName', 'DeadLetterQueueName', 'LedgerTableName', 'ProjectionsTableName', 'StateTableName',
-          'WebhookSecretName', 'StripeApiKeySecretName', 'RedriveCommand', 'RegisterEndpointCommand', 'BackfillCommand',
+          'WebhookSecretName', 'StripeApiKeySecretName', 'RedriveCommand', 'RegisterEndpointCommand', 'BackfillCommand', 'EventsCommand', 'ConsoleCommand',
         ]),
       );
       expect(JSON.stringify(outputs.RegisterEndpointCommand)).toContain('npm run stripe:endpoint -- --stage prod');
       expect(JSON.stringify(outputs.BackfillCommand)).toContain('npm run backfill -- --stage prod');
       expect(JSON.stringify(outputs.WebhookUrl)).toContain('/webhook');
       expect(JSON.stringify(outputs.RedriveCommand)).toContain('npm run redrive -- --stage prod');
+      expect(JSON.stringify(outputs.EventsCommand)).toContain('npm run events -- --stage prod');
+      expect(JSON.stringify(outputs.ConsoleCommand)).toContain('npm run console -- --stage prod');
     });
   });
 });
