@@ -13,6 +13,7 @@ import { describeError, redactSecrets } from '../functions/shared/errors';
 import { handleConsoleApi, type ConsoleTarget } from './console-api';
 import { isConsolePath, PAGE_HEADERS, serveConsole } from './console-files';
 import { refusal, TOKEN_QUERY, tokenCookie } from './request-guard';
+import { readBody } from './router';
 
 /** Beside npm start's 4242. */
 export const DEFAULT_CONSOLE_PORT = 4243;
@@ -78,24 +79,13 @@ async function answer(request: IncomingMessage, response: ServerResponse, contex
     return void response.end();
   }
 
-  const body = await readBody(request);
+  const body = (await readBody(request, MAX_BODY_BYTES))?.toString('utf8');
   if (body === undefined) return send(response, 413, { error: { message: `A request body may have at most ${MAX_BODY_BYTES} bytes` } });
   if (url.pathname === '/health') return send(response, 200, { status: 'ready' });
   if (isConsolePath(url.pathname)) return serveConsole(response, url.pathname, context.token);
   const handled = await handleConsoleApi(method, url, body, context.target);
   if (handled) return send(response, handled.status, handled.body);
   send(response, 404, { error: { message: `No route ${method} ${url.pathname}` } });
-}
-
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

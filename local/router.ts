@@ -62,7 +62,7 @@ async function webhook(deps: RouterDeps, request: IncomingMessage, response: Ser
 }
 
 /** The request body, or undefined when it exceeds `limit` bytes. */
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {

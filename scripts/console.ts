@@ -17,7 +17,7 @@ import type { LedgerRecord } from '../functions/worker/ledger';
 import type { ConsoleTarget } from '../local/console-api';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer, type ConsoleServer } from '../local/console-server';
 import { failureMessage, printAccessReport } from './cli-output';
-import { openTarget, type Target } from './stage-target';
+import { openTarget, TARGET_FLAGS, type Target } from './stage-target';
 
 const USAGE = `Usage: npm run console -- (--stage <stage> [--region <region>] | --local) [--port <port, default ${DEFAULT_CONSOLE_PORT}>]`;
 
@@ -49,9 +49,7 @@ export async function startConsole(argv: readonly string[], options: ConsoleOpti
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        local: { type: 'boolean', default: false },
+        ...TARGET_FLAGS,
         port: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },

@@ -20,7 +20,7 @@ import { eventDetail, type EventDetail } from '../ops/event-detail';
 import { checkRange, findByObject, listEvents } from '../ops/event-queries';
 import { EVENT_STATUSES, type EventSummary } from '../ops/ledger-reads';
 import { failureMessage, printAccessReport } from './cli-output';
-import { openTarget, type Target, type TargetSpec } from './stage-target';
+import { openTarget, TARGET_FLAGS, type Target, type TargetSpec } from './stage-target';
 
 const USAGE = `Usage: npm run events -- (--stage <stage> [--region <region>] | --local)
          [--status <${EVENT_STATUSES.join('|')}>] [--since <24h | 30m | 7d | ISO time>] [--until <time>] [--type <event type>] [--limit <1-1000>] [--json]
@@ -111,9 +111,7 @@ function parseCommand(argv: readonly string[], nowMs: number, localStackFile: st
     ({ values } = parseArgs({
       args: [...argv],
       options: {
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        local: { type: 'boolean', default: false },
+        ...TARGET_FLAGS,
         status: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },

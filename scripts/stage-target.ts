@@ -15,6 +15,13 @@ import { readLocalStackFile } from '../local/stack-file';
 import { accessErrorIn, explainingAccess } from '../ops/access-errors';
 import { stageResources, stageStripeApi, type PipelineResources } from '../ops/stage';
 
+/** The flags that name a target, for parseArgs: `--stage S [--region R]` or `--local`. */
+export const TARGET_FLAGS = {
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  local: { type: 'boolean', default: false },
+} as const;
+
 export type TargetSpec =
   | { readonly stage: string; readonly region?: string }
   | {
