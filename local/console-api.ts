@@ -205,12 +205,15 @@ async function redriveDeadLetters(target: ConsoleTarget, request: Record<string,
     type: type === '' ? undefined : (type as string | undefined),
     dryRun: dryRun === true,
     rate: rate as number,
+    // SQS's own move task goes on without this request: the dead-letter count shows it fall.
+    waitForNative: false,
   });
   return {
     dryRun: dryRun === true,
     method: report.method,
     rate,
     moved: report.moved,
+    ...(report.started ? { started: true } : {}),
     ...(report.matched ? { matched: report.matched.map(({ eventId, type: eventType, receiveCount }) => ({ eventId, type: eventType, receiveCount })) } : {}),
     failed: report.failed ?? [],
     notFound: report.notFound ?? [],

@@ -27,6 +27,12 @@ export interface RedriveOptions {
   readonly print?: (line: string) => void;
   /** How often the native task's progress is polled. @default 2 000 ms */
   readonly pollMs?: number;
+  /**
+   * Whether to wait for a native move to finish, polling its progress. The console does not: at 50
+   * messages a second a large backlog takes minutes, and the dead-letter count shows it fall.
+   * @default true
+   */
+  readonly waitForNative?: boolean;
 }
 
 export interface RedriveReport {
@@ -38,6 +44,8 @@ export interface RedriveReport {
   /** Event ids asked for that no dead letter carries. */
   readonly notFound?: readonly string[];
   readonly fellBack?: boolean;
+  /** A native move started and not waited for (`waitForNative: false`): SQS goes on moving. */
+  readonly started?: boolean;
 }
 
 /** Native move when it can (all messages, no flag), selective move otherwise or when the endpoint lacks it. */
@@ -66,6 +74,7 @@ async function nativeMove(options: RedriveOptions, print: (line: string) => void
     }),
   );
   print(`Started SQS message move task${options.rate ? ` at ${options.rate} messages/s` : ''}.`);
+  if (options.waitForNative === false) return { method: 'native', moved: 0, started: true };
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
     const { Results = [] } = await options.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));

@@ -12,6 +12,7 @@ import { sampleEvent } from '../../local/sample-events';
 import { redrive } from '../../ops/redrive';
 import { freshResources, receiveAll, testClients } from '../helpers/aws';
 import { snapshotAttributes } from '../helpers/factories';
+import { eventually } from '../helpers/local-stack';
 
 async function deadLetter(sqs: SQSClient, deadLetterQueueUrl: string, type: 'invoice.paid' | 'payout.paid') {
   const event = sampleEvent(type);
@@ -51,6 +52,24 @@ describe('redrive', () => {
       const moved = await receiveAll(sqs, queueUrl!);
       expect(moved.map((message) => message.MessageAttributes?.[MESSAGE_ATTRIBUTE.eventId]?.StringValue).sort()).toEqual(events.map((event) => event.id).sort());
       expect(await receiveAll(sqs, deadLetterQueueUrl!)).toHaveLength(0);
+    });
+
+    it('returns once the move task has started when not asked to wait (the console), and SQS moves on', async () => {
+      const { QueueUrl: deadLetterQueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'native-dlq-nowait' }));
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }));
+      const { QueueUrl: queueUrl } = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'native-queue-nowait', Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 5 }) } }),
+      );
+      const event = await deadLetter(sqs, deadLetterQueueUrl!, 'invoice.paid');
+
+      const report = await redrive({ sqs, queueUrl: queueUrl!, deadLetterQueueUrl: deadLetterQueueUrl!, rate: 10, waitForNative: false });
+
+      expect(report).toEqual({ method: 'native', moved: 0, started: true });
+      const moved = await eventually(async () => {
+        const messages = await receiveAll(sqs, queueUrl!);
+        return messages.length > 0 ? messages : undefined;
+      }, 10_000, 'the move task to move the dead letter');
+      expect(moved.map((message) => message.MessageAttributes?.[MESSAGE_ATTRIBUTE.eventId]?.StringValue)).toEqual([event.id]);
     });
   });
 
