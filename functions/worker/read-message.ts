@@ -78,8 +78,18 @@ function readEventBridge(record: QueueRecord, body: EventBridgeEvent): EventEnve
   }
   const payload = asStripePayload(detail);
   if (typeof payload === 'string') throw new MalformedMessageError(`Message ${record.messageId} is an EventBridge event whose detail is not a Stripe event: ${payload}`);
-  const arrival: Arrival = { source: 'eventbridge', ...(typeof body.time === 'string' ? { receivedAt: body.time } : {}) };
+  const arrival: Arrival = { source: 'eventbridge', ...receivedAtOf(body.time) };
   return payload.form === 'snapshot' ? snapshotEnvelope(payload.event, arrival) : thinEnvelope(payload.notification, arrival);
+}
+
+/**
+ * EventBridge's `time` (`2026-11-24T05:01:05Z`) in the precision of every other `receivedAt`
+ * (`2026-11-24T05:01:05.000Z`): the ledger's indexes compare these as strings, and `05Z` sorts after
+ * `05.600Z`, so a listing up to 05:01:05.600 would leave the event out.
+ */
+function receivedAtOf(time: unknown): { receivedAt?: string } {
+  const at = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(at) ? {} : { receivedAt: new Date(at).toISOString() };
 }
 
 interface EventBridgeEvent {
