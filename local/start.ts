@@ -49,7 +49,8 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
 
   Webhook   POST ${stack.url}/webhook
   Console   ${stack.url}/console
-  Ops API   ${stack.url}/api/events · /api/dlq · /api/ledger · /health
+  Ops API   ${stack.url}/api/events · /api/dlq · /api/overview · /api/ledger · /health
+  Operator  npm run events -- --local --status failed · npm run console -- --local  (as against a deployed stage)
   Secret    ${generated ? `${secrets[0]}  (dev secret, also used by npm run trigger)` : `${secrets.length} from STRIPE_WEBHOOK_SECRET`}
   Emulators DynamoDB Local ${stack.endpoints.dynamodb} · SQS ${stack.endpoints.sqs} (region us-east-1)
   Stripe API ${stack.stripeApiBase}  ${stack.stripeStandIn ? '(stand-in: records what npm run trigger sends)' : '(STRIPE_API_BASE)'}
