@@ -17,7 +17,7 @@ import { assertHandledTypes, backfill, parseTime } from '../ops/backfill';
 import { listDeadLetters } from '../ops/dead-letters';
 import { eventDetail } from '../ops/event-detail';
 import { checkRange, findByObject, listEvents } from '../ops/event-queries';
-import { EVENT_STATUSES, eventRecordDetail, eventSummary, getLedgerRecord } from '../ops/ledger-reads';
+import { EVENT_STATUSES, eventSummary, getLedgerRecord } from '../ops/ledger-reads';
 import type { Overview, OverviewRange } from '../ops/overview';
 import { redrive } from '../ops/redrive';
 import { planReplay, replayEvent, ReplayRefusedError } from '../ops/replay';
@@ -158,11 +158,6 @@ async function listing(target: ConsoleTarget, query: URLSearchParams) {
 
 /** An event's record, each delivery, and its payload: as this server received it, else from the DLQ or Stripe's Events API. */
 async function detail(target: ConsoleTarget, eventId: string) {
-  const received = target.receivedBody?.(eventId);
-  if (received !== undefined) {
-    const record = found(await getLedgerRecord(target.db, target.resources.ledgerTableName, eventId), `No event ${eventId} in the ledger`);
-    return { ...eventRecordDetail(record), payload: JSON.parse(received) as unknown, payloadSource: 'received' };
-  }
   return found(await eventDetail(target, eventId), `No event ${eventId} in the ledger`);
 }
 

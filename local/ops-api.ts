@@ -11,8 +11,6 @@ import type { StripeApi } from '../functions/shared/stripe-api';
 import { ledgerOverview } from '../ops/overview';
 import { getAccountingLedger, getBalance, getCustomer, getProjection } from '../ops/projection-reads';
 import type { PipelineResources } from '../ops/stage';
-import { scanAll } from '../ops/table-reads';
-import type { LedgerRecord } from '../functions/worker/ledger';
 import type { Chaos, ChaosSettings } from './chaos';
 import { errorResponse, found, handleConsoleApi, HttpError, ok, parseJson, routeMatcher, type ConsoleTarget, type JsonResponse } from './console-api';
 import type { EventLog } from './event-log';
@@ -36,7 +34,7 @@ export function localConsoleTarget(deps: OpsDeps): ConsoleTarget {
     sqs: deps.sqs,
     resources: deps.resources,
     stripeApi: async () => deps.stripeApi,
-    overview: (range) => ledgerOverview({ sqs: deps.sqs, resources: deps.resources, records: () => scanAll<LedgerRecord>(deps.db, deps.resources.ledgerTableName) }, range),
+    overview: (range) => ledgerOverview(deps, range),
     receivedBody: (eventId) => deps.eventLog.payload(eventId),
   };
 }

@@ -18,7 +18,7 @@ import { eventInBody, findDeadLetter } from './dead-letters';
 import { eventRecordDetail, getLedgerRecord, type EventRecordDetail } from './ledger-reads';
 import type { PipelineResources } from './stage';
 
-export type PayloadSource = 'dead-letter-queue' | 'events-api' | 'none';
+export type PayloadSource = 'received' | 'dead-letter-queue' | 'events-api' | 'none';
 
 export interface EventDetail extends EventRecordDetail {
   /** The event as it was delivered (from the dead-letter queue) or as Stripe holds it (from its Events API). */
@@ -38,6 +38,8 @@ export interface EventDetailDeps {
   readonly deadLetterSearchLimit?: number;
   /** Epoch milliseconds. @default Date.now */
   readonly now?: () => number;
+  /** The event's body as this server received it, when it kept it (npm start's event log): tried first. */
+  readonly receivedBody?: (eventId: string) => string | undefined;
 }
 
 /** A payload found, or why not. */
@@ -61,6 +63,8 @@ export async function eventDetail(deps: EventDetailDeps, eventId: string): Promi
 }
 
 async function payloadOf(deps: EventDetailDeps, record: LedgerRecord): Promise<Pick<EventDetail, 'payload' | 'payloadSource' | 'payloadNote'>> {
+  const received = deps.receivedBody?.(record.eventId);
+  if (received !== undefined) return { payload: JSON.parse(received) as unknown, payloadSource: 'received' };
   let missed: string | undefined;
   if (record.deadLetteredAt) {
     const queued = await fromDeadLetterQueue(deps, record);

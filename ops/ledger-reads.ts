@@ -1,13 +1,12 @@
 /**
- * Reading the event ledger: one event's record, records by id, and events filtered by status, type and
- * time. Serves the local ops API, the redrive and events CLIs and the stage console.
+ * Reading the event ledger: one event's record, and records by id, with what a listing and an event's
+ * page show of them. The listings themselves go through the ledger's indexes (event-queries.ts).
  */
 import { BatchGetItemCommand, GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LEDGER_TABLE } from '../functions/shared/resources';
 import type { DeliveryLogEntry, LedgerRecord } from '../functions/worker/ledger';
 import type { EventStatus } from '../functions/worker/ledger-rules';
-import { scanAll } from './table-reads';
 
 export const EVENT_STATUSES: readonly EventStatus[] = ['processing', 'completed', 'ignored', 'failed'];
 
@@ -130,31 +129,4 @@ export async function getLedgerRecords(db: DynamoDBClient, ledgerTableName: stri
     }
   }
   return eventIds.flatMap((id) => found.get(id) ?? []);
-}
-
-export interface EventFilter {
-  readonly status?: EventStatus;
-  readonly type?: string;
-  /** Events received at or after this time, in epoch milliseconds. */
-  readonly since?: number;
-  /** Events received at or before this time, in epoch milliseconds. */
-  readonly until?: number;
-  /** @default 50 */
-  readonly limit?: number;
-}
-
-/**
- * Events newest first, by the time they were received. Scans the ledger: for the local stack, whose
- * ledger is small. A deployed stage's ledger is listed through its indexes (event-queries.ts), which
- * take the same filter.
- */
-export async function listLedgerEvents(db: DynamoDBClient, ledgerTableName: string, filter: EventFilter = {}): Promise<EventSummary[]> {
-  const records = await scanAll<LedgerRecord>(db, ledgerTableName);
-  const received = (record: LedgerRecord) => (record.receivedAt === undefined ? Number.NaN : Date.parse(record.receivedAt));
-  return records
-    .filter((record) => (!filter.status || record.status === filter.status) && (!filter.type || record.type === filter.type))
-    .filter((record) => (filter.since === undefined || received(record) >= filter.since) && (filter.until === undefined || received(record) <= filter.until))
-    .sort((a, b) => (b.receivedAt ?? '').localeCompare(a.receivedAt ?? ''))
-    .slice(0, filter.limit ?? 50)
-    .map(eventSummary);
 }

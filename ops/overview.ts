@@ -8,11 +8,13 @@
  * small ledger instead. Both end in the same shape, built by the pure functions here.
  */
 import { GetMetricDataCommand, type CloudWatchClient, type Metric, type MetricDataQuery, type MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/shared/observability';
 import type { LedgerRecord } from '../functions/worker/ledger';
 import { queueDepth } from './dead-letters';
 import type { PipelineResources } from './stage';
+import { scanAll } from './table-reads';
 
 /** What the overview counts per period. */
 export const OVERVIEW_SERIES = ['received', 'completed', 'ignored', 'failed', 'duplicates'] as const;
@@ -159,10 +161,11 @@ export async function stageOverview(deps: { cloudwatch: CloudWatchClient; sqs: S
   return finish(range, periodSeconds, points, deadLetters, oldestQueuedSeconds, 'cloudwatch');
 }
 
-/** The local stack's overview, counted from its ledger's records. */
-export async function ledgerOverview(deps: { sqs: SQSClient; resources: PipelineResources; records: () => Promise<readonly LedgerRecord[]> }, range: OverviewRange, now = Date.now()): Promise<Overview> {
+/** The local stack's overview, counted from its ledger's records: a scan, as the local ledger is small. */
+export async function ledgerOverview(deps: { db: DynamoDBClient; sqs: SQSClient; resources: PipelineResources }, range: OverviewRange, now = Date.now()): Promise<Overview> {
   const periodSeconds = periodFor(range);
-  const { points, oldestQueuedSeconds } = overviewFromLedger(range, periodSeconds, await deps.records(), now);
+  const records = await scanAll<LedgerRecord>(deps.db, deps.resources.ledgerTableName);
+  const { points, oldestQueuedSeconds } = overviewFromLedger(range, periodSeconds, records, now);
   const deadLetters = await queueDepth(deps.sqs, deps.resources.deadLetterQueueUrl);
   return finish(range, periodSeconds, points, deadLetters, oldestQueuedSeconds, 'ledger');
 }

@@ -17,12 +17,10 @@ import { fromEventsApi, notificationOf, type EventDetailDeps } from './event-det
 import { getLedgerRecord } from './ledger-reads';
 import type { PipelineResources } from './stage';
 
-export interface ReplayDeps extends Pick<EventDetailDeps, 'stripeApi' | 'now'> {
+export interface ReplayDeps extends Pick<EventDetailDeps, 'stripeApi' | 'now' | 'receivedBody'> {
   readonly db: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly resources: Pick<PipelineResources, 'ledgerTableName' | 'queueUrl'>;
-  /** The event's body as this server received it, when it kept it (npm start); tried before the Events API. */
-  readonly receivedBody?: (eventId: string) => string | undefined;
 }
 
 /** What a replay of an event would do, for the operator to confirm; or why it may not be replayed. */

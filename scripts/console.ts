@@ -12,8 +12,6 @@ import { parseArgs } from 'node:util';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { blocksTools, checkStageAccess, explainingAccess } from '../ops/access-errors';
 import { ledgerOverview, stageOverview } from '../ops/overview';
-import { scanAll } from '../ops/table-reads';
-import type { LedgerRecord } from '../functions/worker/ledger';
 import type { ConsoleTarget } from '../local/console-api';
 import { DEFAULT_CONSOLE_PORT, startConsoleServer, type ConsoleServer } from '../local/console-server';
 import { failureMessage, printAccessReport } from './cli-output';
@@ -124,7 +122,7 @@ function consoleTarget(target: Target, cloudwatch: CloudWatchClient | undefined,
     overview: (range) =>
       cloudwatch
         ? stageOverview({ cloudwatch: explainingAccess(cloudwatch, "to draw the console's overview"), sqs, resources }, range)
-        : ledgerOverview({ sqs, resources, records: () => scanAll<LedgerRecord>(db, resources.ledgerTableName) }, range),
+        : ledgerOverview({ db, sqs, resources }, range),
   };
 }
 

@@ -269,7 +269,7 @@ function printDetail(detail: EventDetail, print: (line: string) => void): void {
     print('  delivery log');
     for (const delivery of detail.deliveryLog) print(`    ${delivery.at}  ${delivery.source}  receive ${delivery.receiveCount}`);
   }
-  const from = { 'dead-letter-queue': 'from the dead-letter queue', 'events-api': "from Stripe's Events API", none: 'not available' }[detail.payloadSource];
+  const from = { received: 'as npm start received it', 'dead-letter-queue': 'from the dead-letter queue', 'events-api': "from Stripe's Events API", none: 'not available' }[detail.payloadSource];
   print(`  payload ${from}${detail.payloadNote ? `: ${detail.payloadNote}` : ''}`);
   if (detail.payload !== undefined) print(JSON.stringify(detail.payload, null, 2));
 }

@@ -8,14 +8,12 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createStripeApi } from '../../functions/shared/stripe-api';
-import type { LedgerRecord } from '../../functions/worker/ledger';
 import type { ConsoleTarget } from '../../local/console-api';
 import { startConsoleServer } from '../../local/console-server';
 import { localStripeApiConfig } from '../../local/local-stripe-api';
 import type { LocalStack } from '../../local/stack';
 import { sampleEvent } from '../../local/sample-events';
 import { ledgerOverview } from '../../ops/overview';
-import { scanAll } from '../../ops/table-reads';
 import { trigger } from '../../scripts/trigger';
 import { TEST_SECRET } from '../helpers/factories';
 import { eventually, getJson, jsonRequest, startTestStack } from '../helpers/local-stack';
@@ -316,7 +314,7 @@ describe('console', () => {
       sqs: stack.sqs,
       resources: stack.resources,
       stripeApi: async () => stripeApi,
-      overview: (range) => ledgerOverview({ sqs: stack.sqs, resources: stack.resources, records: () => scanAll<LedgerRecord>(stack.db, stack.resources.ledgerTableName) }, range),
+      overview: (range) => ledgerOverview(stack, range),
     };
     const server = await startConsoleServer({ target, port: 0 });
     try {

@@ -27,12 +27,32 @@ import { startStripeApiStandIn, type StripeApiStandIn } from '../../local/stripe
 import { queueDepth } from '../../ops/dead-letters';
 import { eventDetail, type EventDetailDeps } from '../../ops/event-detail';
 import { findByObject, listEvents } from '../../ops/event-queries';
-import { getLedgerRecord, listLedgerEvents } from '../../ops/ledger-reads';
+import { eventSummary, getLedgerRecord, type EventSummary } from '../../ops/ledger-reads';
+import { scanAll } from '../../ops/table-reads';
 import type { PipelineResources } from '../../ops/stage';
 import { main } from '../../scripts/events';
 import { freshResources, receiveAll, testClients } from '../helpers/aws';
 import { signedBody, snapshotAttributes } from '../helpers/factories';
 import { eventually, getJson, startTestStack } from '../helpers/local-stack';
+
+/**
+ * The same listing by a scan: the oracle the index walk is checked against (newest first by receipt,
+ * filtered by status, type and time).
+ */
+async function scannedEvents(
+  db: DynamoDBClient,
+  ledgerTableName: string,
+  filter: { status?: EventStatus; type?: string; since: number; until: number; limit: number },
+): Promise<EventSummary[]> {
+  const records = await scanAll<LedgerRecord>(db, ledgerTableName);
+  const received = (record: LedgerRecord) => (record.receivedAt === undefined ? Number.NaN : Date.parse(record.receivedAt));
+  return records
+    .filter((record) => (!filter.status || record.status === filter.status) && (!filter.type || record.type === filter.type))
+    .filter((record) => received(record) >= filter.since && received(record) <= filter.until)
+    .sort((a, b) => (b.receivedAt ?? '').localeCompare(a.receivedAt ?? ''))
+    .slice(0, filter.limit)
+    .map(eventSummary);
+}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -193,7 +213,7 @@ describe('listEvents and findByObject, over the ledger indexes', () => {
     expect(sent).toEqual([]);
   });
 
-  it("takes the same filter as the local ops API's scan, and answers alike", async () => {
+  it('answers as a scan of the ledger with the same filter would', async () => {
     await put({ status: 'ignored', receivedAt: at('12:05:00.000') });
     await put({ status: 'ignored', type: 'invoice.paid', receivedAt: at('11:00:00.000') });
     await put({ status: 'ignored', receivedAt: at('10:00:00.000') });
@@ -201,7 +221,7 @@ describe('listEvents and findByObject, over the ledger indexes', () => {
     await put({ status: 'ignored', receivedAt: at('08:00:00.000') });
     const filter = { status: 'ignored' as const, type: 'payment_intent.succeeded', since: Date.parse(at('09:00:00.000')), until: NOW, limit: 5 };
 
-    const scanned = await listLedgerEvents(db, resources.ledgerTableName, filter);
+    const scanned = await scannedEvents(db, resources.ledgerTableName, filter);
 
     expect(scanned).toHaveLength(2);
     expect(await listEvents(db, resources.ledgerTableName, filter)).toEqual(scanned);
